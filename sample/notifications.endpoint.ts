@@ -1,0 +1,34 @@
+import { Logger } from '@nestjs/common';
+import {
+  SseEndpoint,
+  type OnSseConnect,
+  type OnSseDisconnect,
+  type SseConnection,
+  type SseDisconnectReason,
+} from '../src/index.js';
+import { UserDirectory } from './user-directory.js';
+
+/**
+ * The seed's SYNOPSIS: a per-user notification stream. `?token=alice` identifies the user
+ * (a stand-in for real authentication); events for them are published to `user:<id>`.
+ */
+@SseEndpoint('/notifications', { keepalive: 30, retry: 2000 })
+export class NotificationsEndpoint implements OnSseConnect, OnSseDisconnect {
+  private readonly logger = new Logger(NotificationsEndpoint.name);
+
+  constructor(private readonly users: UserDirectory) {}
+
+  async onConnect(sse: SseConnection): Promise<void> {
+    const userId = this.users.fromToken(sse.request.query.token);
+    sse.stash.userId = userId;
+    await sse.sendEvent({
+      event: 'connected',
+      data: { userId, worker: process.pid, lastEventId: sse.lastEventId },
+    });
+    await sse.join(`user:${userId}`);
+  }
+
+  onDisconnect(sse: SseConnection, reason: SseDisconnectReason): void {
+    this.logger.debug(`user ${String(sse.stash.userId)} left (${reason})`);
+  }
+}

@@ -1,0 +1,69 @@
+import { encodeEvent, type SseEvent } from '../protocol/index.js';
+import type { SseConnection } from '../connection/index.js';
+import type { ChannelHub } from './channel-hub.js';
+import type { SseTransport } from './sse-transport.js';
+
+export interface PublishOptions {
+  /** Connections (or their ids, from any process) that must not receive this event. */
+  except?: ReadonlyArray<string | SseConnection> | string | SseConnection;
+}
+
+/** Maps an endpoint class to its path pattern (its channel); supplied by the Nest module. */
+export type EndpointChannelResolver = (endpoint: Function) => string | undefined;
+
+const EVENT_KEYS = new Set(['data', 'event', 'id', 'retry']);
+
+/**
+ * Publishes events to channels, in this process and (with the Redis transport) in every process.
+ * Inject it anywhere: `constructor(private readonly broadcast: BroadcastService) {}`.
+ */
+export class BroadcastService {
+  constructor(
+    private readonly hub: ChannelHub,
+    private readonly transport: SseTransport,
+    private readonly countAll: () => number,
+    private readonly resolveEndpoint: EndpointChannelResolver = () => undefined,
+  ) {}
+
+  /**
+   * Sends `event` to every connection in `channel`. `event` is either a value, sent as `data`
+   * (JSON-encoded unless a string), or an object with `data` and optionally `event`, `id`,
+   * `retry` and no other keys. The event is encoded once, here, and the same bytes go to every
+   * member. Throws `TypeError` for an invalid field; resolves once the transport accepted it.
+   */
+  publish(channel: string, event: unknown, options: PublishOptions = {}): Promise<void> {
+    if (typeof channel !== 'string' || channel.length === 0) {
+      throw new TypeError('Channel name must be a non-empty string');
+    }
+    const frame = Buffer.from(encodeEvent(toSseEvent(event)));
+    return this.transport.publish(channel, frame, exceptIds(options.except));
+  }
+
+  /** Publishes to every connection of an endpoint, given its class or its path pattern. */
+  toEndpoint(endpoint: Function | string, event: unknown, options?: PublishOptions): Promise<void> {
+    const channel = typeof endpoint === 'string' ? endpoint : this.resolveEndpoint(endpoint);
+    if (!channel)
+      throw new TypeError(`${(endpoint as Function).name} is not an @SseEndpoint class`);
+    return this.publish(channel, event, options);
+  }
+
+  /** Connections in this process: in `channel`, or all of them. */
+  localCount(channel?: string): number {
+    return channel === undefined ? this.countAll() : this.hub.count(channel);
+  }
+}
+
+/** `{ data, event?, id?, retry? }` is an event; any other value is the event's data. */
+export function toSseEvent(value: unknown): SseEvent {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'data' in value) {
+    const keys = Object.keys(value);
+    if (keys.every((key) => EVENT_KEYS.has(key))) return value as SseEvent;
+  }
+  return { data: value };
+}
+
+function exceptIds(except: PublishOptions['except']): string[] | undefined {
+  if (except === undefined) return undefined;
+  const list = Array.isArray(except) ? except : [except];
+  return list.map((item) => (typeof item === 'string' ? item : (item as SseConnection).id));
+}

@@ -1,0 +1,36 @@
+import { consoleLogger, type ConnectionRegistry, type SseLogger } from '../connection/index.js';
+import { BroadcastService, type EndpointChannelResolver } from './broadcast.service.js';
+import { ChannelHub } from './channel-hub.js';
+import { createTransport, type SseTransportOptions } from './transport-options.js';
+
+export interface BroadcasterOptions {
+  transport?: SseTransportOptions;
+  publishTimeout?: number;
+  logger?: SseLogger;
+  /** Counts all local connections for `localCount()`; default: members of no channel known. */
+  registry?: ConnectionRegistry;
+  resolveEndpoint?: EndpointChannelResolver;
+}
+
+export interface Broadcaster {
+  broadcast: BroadcastService;
+  /** Pass as `channels` to `createSseHandler`. */
+  channels: ChannelHub;
+  close(): Promise<void>;
+}
+
+/** Broadcasting without Nest, for `createSseHandler`; `SseModule` builds the same thing. */
+export async function createBroadcaster(options: BroadcasterOptions = {}): Promise<Broadcaster> {
+  const logger = options.logger ?? consoleLogger;
+  const transport = createTransport(options.transport, options.publishTimeout);
+  const channels = new ChannelHub(transport, logger);
+  await channels.start();
+  const registry = options.registry;
+  const broadcast = new BroadcastService(
+    channels,
+    transport,
+    () => registry?.size ?? 0,
+    options.resolveEndpoint,
+  );
+  return { broadcast, channels, close: () => channels.close() };
+}

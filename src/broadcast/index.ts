@@ -1,0 +1,21 @@
+export {
+  BroadcastService,
+  toSseEvent,
+  type PublishOptions,
+  type EndpointChannelResolver,
+} from './broadcast.service.js';
+export { ChannelHub } from './channel-hub.js';
+export {
+  SsePublishError,
+  type SseTransport,
+  type TransportSink,
+  type TransportState,
+} from './sse-transport.js';
+export { MemoryTransport } from './memory.transport.js';
+export { RedisTransport, type RedisTransportOptions } from './redis.transport.js';
+export { createTransport, type SseTransportOptions } from './transport-options.js';
+export {
+  createBroadcaster,
+  type Broadcaster,
+  type BroadcasterOptions,
+} from './create-broadcaster.js';

@@ -1,0 +1,21 @@
+import type { Redis as RedisClient } from 'ioredis';
+
+export type RedisConstructor = typeof RedisClient;
+
+/** Loads the optional `ioredis` peer dependency, only when the Redis transport is used. */
+export async function loadIoredis(): Promise<RedisConstructor> {
+  try {
+    const module = (await import('ioredis')) as unknown as {
+      Redis?: RedisConstructor;
+      default?: RedisConstructor;
+    };
+    const Redis = module.Redis ?? module.default;
+    if (!Redis) throw new Error('ioredis exports no Redis class');
+    return Redis;
+  } catch (error) {
+    throw new Error(
+      "The Redis transport needs the 'ioredis' package, which is an optional peer dependency: run `npm install ioredis`.",
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,195 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { describeError, type SseLogger } from '../connection/index.js';
+import { loadIoredis } from './load-ioredis.js';
+import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
+import {
+  SsePublishError,
+  type SseTransport,
+  type TransportSink,
+  type TransportState,
+} from './sse-transport.js';
+
+export interface RedisTransportOptions {
+  /** `redis://` URL for the connections the transport opens (and closes). */
+  url?: string;
+  /** ioredis options for the connections the transport opens. */
+  options?: RedisOptions;
+  /** An ioredis client of yours: published on as is, duplicated to subscribe, never closed. */
+  client?: Redis;
+  /** Prefix of every Redis channel name. Default `'sse:'`. */
+  channelPrefix?: string;
+  /** Milliseconds a publish may wait for Redis before it rejects. Default 5000. */
+  publishTimeout?: number;
+}
+
+/**
+ * Redis pub/sub: one Redis channel per SSE channel (`<prefix><channel>`), subscribed while this
+ * process has a member in it. A process delivers its own publishes only from Redis's echo, so
+ * every process sees every channel's events in the same order, exactly once.
+ */
+export class RedisTransport implements SseTransport {
+  private publisher!: Redis;
+  private subscriber!: Redis;
+  private ownsPublisher = false;
+  private sink: TransportSink | null = null;
+  private logger!: SseLogger;
+  private readonly prefix: string;
+  private readonly publishTimeout: number;
+  private readonly live = new Set<string>();
+  private readonly garbageLogged = new Set<string>();
+  private publisherUp = false;
+  private subscriberUp = false;
+  private outage = false;
+  private closing = false;
+
+  constructor(private readonly config: RedisTransportOptions = {}) {
+    this.prefix = config.channelPrefix ?? 'sse:';
+    this.publishTimeout = config.publishTimeout ?? 5000;
+  }
+
+  get state(): TransportState {
+    return this.publisherUp && this.subscriberUp ? 'up' : 'down';
+  }
+
+  async start(sink: TransportSink, logger: SseLogger): Promise<void> {
+    this.sink = sink;
+    this.logger = logger;
+    if (this.config.client) {
+      this.publisher = this.config.client;
+    } else {
+      const Redis = await loadIoredis();
+      const options: RedisOptions = { lazyConnect: false, ...this.config.options };
+      this.publisher = this.config.url ? new Redis(this.config.url, options) : new Redis(options);
+      this.ownsPublisher = true;
+    }
+    // Resubscription is ours (see onReady), so that it can be logged and counted.
+    this.subscriber = this.publisher.duplicate({ autoResubscribe: false, lazyConnect: false });
+    this.publisherUp = this.publisher.status === 'ready';
+    this.watch(this.publisher, 'publisher', (up) => (this.publisherUp = up));
+    this.watch(this.subscriber, 'subscriber', (up) => (this.subscriberUp = up));
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) =>
+      this.onMessage(channel, message),
+    );
+  }
+
+  publish(channel: string, frame: Buffer, except?: readonly string[]): Promise<void> {
+    const accepted = this.publisher.publish(
+      this.prefix + channel,
+      encodeRedisMessage(frame, except),
+    );
+    return this.withTimeout(accepted, `publish to "${channel}"`).then(() => undefined);
+  }
+
+  subscribe(channel: string): Promise<void> {
+    this.live.add(channel);
+    return this.withTimeout(
+      this.subscriber.subscribe(this.prefix + channel),
+      `subscribe to "${channel}"`,
+    ).then(() => undefined);
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.live.delete(channel);
+    this.garbageLogged.delete(channel);
+    if (this.subscriber.status !== 'ready') return; // nothing to undo: onReady resubscribes `live` only
+    await this.subscriber.unsubscribe(this.prefix + channel);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.sink = null;
+    await quit(this.subscriber);
+    if (this.ownsPublisher) await quit(this.publisher);
+  }
+
+  private onMessage(rawChannel: Buffer, message: Buffer): void {
+    const name = rawChannel.toString();
+    if (!name.startsWith(this.prefix)) return;
+    const channel = name.slice(this.prefix.length);
+    const decoded = decodeRedisMessage(message);
+    if (!decoded) {
+      if (!this.garbageLogged.has(channel)) {
+        this.garbageLogged.add(channel);
+        this.logger.warn(
+          `Skipped a message on Redis channel "${name}" that is not an SSE frame of this library ` +
+            `(another publisher or version?); further ones on this channel are skipped silently`,
+        );
+      }
+      return;
+    }
+    this.sink?.(channel, decoded.frame, decoded.except);
+  }
+
+  private watch(client: Redis, role: string, setUp: (up: boolean) => void): void {
+    client.on('ready', () => {
+      setUp(true);
+      if (role === 'subscriber') this.resubscribe();
+      if (this.outage && this.state === 'up') {
+        this.outage = false;
+        this.logger.log(`Redis transport is up again; resubscribed ${this.live.size} channel(s)`);
+      }
+    });
+    client.on('error', (error: Error) => {
+      if (this.closing) return;
+      if (!this.outage)
+        this.logger.error(`Redis ${role} connection failed: ${describeError(error).message}`);
+      this.markDown();
+    });
+    client.on('close', () => {
+      setUp(false);
+      if (!this.closing) this.markDown();
+    });
+  }
+
+  private markDown(): void {
+    if (this.outage) return;
+    this.outage = true;
+    this.logger.warn(
+      'Redis transport is down: publishes wait up to publishTimeout, then fail; reconnecting',
+    );
+  }
+
+  private resubscribe(): void {
+    if (this.live.size === 0) return;
+    const channels = [...this.live].map((channel) => this.prefix + channel);
+    this.subscriber.subscribe(...channels).catch((error: unknown) => {
+      this.logger.error(`Resubscribing to Redis channels failed: ${describeError(error).message}`);
+    });
+  }
+
+  private withTimeout<T>(operation: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new SsePublishError(
+            `Redis transport: ${what} not accepted within ${this.publishTimeout} ms (Redis unreachable?)`,
+          ),
+        );
+      }, this.publishTimeout);
+      operation.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(
+            new SsePublishError(
+              `Redis transport: ${what} failed: ${describeError(error).message}`,
+              { cause: error },
+            ),
+          );
+        },
+      );
+    });
+  }
+}
+
+async function quit(client: Redis): Promise<void> {
+  try {
+    if (client.status === 'end') return;
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChannelMembership } from './channel-membership.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import type { SseEndpointHooks } from './endpoint-hooks.js';
+import type { SseEndpointOptions } from './endpoint-options.js';
+import { EndpointRunner } from './endpoint-runner.js';
+import { KeepaliveScheduler } from './keepalive-scheduler.js';
+import { SseConnection } from './sse-connection.js';
+import { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
+import { SseRequest } from './sse-request.js';
+
+export interface SseHandlerOptions extends SseEndpointOptions {
+  /** The endpoint's name in logs and its broadcast channel. Default: `'/'`. */
+  path?: string;
+  /** Route params to expose as `sse.request.params` (bare `node:http` has no router). */
+  params?: (request: IncomingMessage) => Record<string, string>;
+  /** Channels for `sse.join` — e.g. `createBroadcaster().channels`. Without it, `join` rejects. */
+  channels?: ChannelMembership;
+  logger?: SseLogger;
+}
+
+/** A `node:http` request listener that serves one endpoint, plus what it needs to shut down. */
+export interface SseHandler {
+  (request: IncomingMessage, response: ServerResponse): void;
+  /** The open connections. */
+  readonly connections: ConnectionRegistry;
+  /** Closes every open connection with reason `'shutdown'` and stops the keepalive timers. */
+  close(): void;
+}
+
+/**
+ * The whole endpoint lifecycle without Nest (the seed's `to_app`): hooks, keepalive, retry,
+ * `Last-Event-ID`, backpressure, close detection.
+ *
+ * ```ts
+ * http.createServer(createSseHandler(new Notifications(), { keepalive: 30 })).listen(3000);
+ * ```
+ */
+export function createSseHandler(
+  endpoint: SseEndpointHooks,
+  options: SseHandlerOptions = {},
+): SseHandler {
+  const logger = options.logger ?? consoleLogger;
+  const keepaliveScheduler = new KeepaliveScheduler();
+  const registry = new ConnectionRegistry();
+  const path = options.path ?? '/';
+  const runner = new EndpointRunner(
+    endpoint.constructor?.name ?? 'endpoint',
+    path,
+    endpoint,
+    {
+      keepalive: options.keepalive ?? 0,
+      retry: options.retry,
+      connectionClass: options.connectionClass ?? SseConnection,
+    },
+    { keepaliveScheduler, registry, channels: options.channels, logger },
+  );
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const prepared = await runner.prepare(
+      new SseRequest({
+        method: request.method ?? 'GET',
+        url: request.url ?? '/',
+        path: url.pathname,
+        headers: request.headers,
+        query: Object.fromEntries(url.searchParams),
+        params: options.params?.(request) ?? {},
+        ip: request.socket.remoteAddress,
+        raw: request,
+      }),
+      response,
+    );
+    if ('rejection' in prepared) {
+      const { status, message, headers } = prepared.rejection;
+      response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+      response.end(JSON.stringify({ statusCode: status, message }));
+      return;
+    }
+    await runner.start(prepared.connection);
+  };
+
+  const handler = ((request: IncomingMessage, response: ServerResponse) => {
+    handle(request, response).catch((error: unknown) => {
+      const { message, stack } = describeError(error);
+      logger.error(`SSE endpoint ${path} failed before the stream opened: ${message}`, stack);
+      if (!response.headersSent) {
+        response.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+        response.end(JSON.stringify({ statusCode: 500, message: 'Internal server error' }));
+      } else response.destroy();
+    });
+  }) as SseHandler;
+  Object.defineProperty(handler, 'connections', { value: registry });
+  handler.close = () => {
+    for (const connection of [...registry.connections()]) connection.terminate('shutdown');
+    keepaliveScheduler.clear();
+  };
+  return handler;
+}

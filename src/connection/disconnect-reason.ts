@@ -1,0 +1,11 @@
+/**
+ * Why a connection closed, as passed to `onDisconnect`:
+ * - `client`: the client went away (or the socket failed);
+ * - `server`: application code called `sse.close()`;
+ * - `shutdown`: the application is shutting down;
+ * - `error`: `onConnect` threw or rejected;
+ * - `slow-consumer`: the client read too slowly and its buffer passed `maxBufferedBytes`;
+ * - `lifetime`: the stream reached its `maxLifetime`.
+ */
+export type SseDisconnectReason =
+  'client' | 'server' | 'shutdown' | 'error' | 'slow-consumer' | 'lifetime';

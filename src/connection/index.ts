@@ -1,0 +1,31 @@
+export {
+  SseConnection,
+  type SseConnectionInit,
+  type SseResponse,
+  type SseCloseListener,
+} from './sse-connection.js';
+export { SseClosedError } from './sse-closed.error.js';
+export type { SseDisconnectReason } from './disconnect-reason.js';
+export { SseRequest, type SseRequestInit } from './sse-request.js';
+export type {
+  OnSseConnect,
+  OnSseDisconnect,
+  AuthorizeSse,
+  SseEndpointHooks,
+} from './endpoint-hooks.js';
+export type {
+  SseEndpointOptions,
+  ResolvedEndpointOptions,
+  SseConnectionClass,
+} from './endpoint-options.js';
+export {
+  EndpointRunner,
+  type EndpointRuntime,
+  type SseRejection,
+  type PrepareResult,
+} from './endpoint-runner.js';
+export { KeepaliveScheduler, type KeepaliveTarget } from './keepalive-scheduler.js';
+export { ConnectionRegistry } from './connection-registry.js';
+export type { ChannelMembership } from './channel-membership.js';
+export { createSseHandler, type SseHandler, type SseHandlerOptions } from './create-sse-handler.js';
+export { consoleLogger, describeError, type SseLogger } from './sse-logger.js';

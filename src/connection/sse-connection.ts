@@ -1,0 +1,297 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import {
+  KEEPALIVE_FRAME,
+  encodeComment,
+  encodeData,
+  encodeEvent,
+  eventStreamHeaders,
+  type SseEvent,
+} from '../protocol/index.js';
+import type { ChannelMembership } from './channel-membership.js';
+import type { SseDisconnectReason } from './disconnect-reason.js';
+import type { KeepaliveScheduler, KeepaliveTarget } from './keepalive-scheduler.js';
+import { SseClosedError } from './sse-closed.error.js';
+import { describeError, type SseLogger } from './sse-logger.js';
+import type { SseRequest } from './sse-request.js';
+
+/** The Node response an event stream is written to (HTTP/1.1 or HTTP/2 compatibility API). */
+export type SseResponse = ServerResponse | Http2ServerResponse;
+
+/** Everything a connection is built from. Library code constructs connections; apps don't. */
+export interface SseConnectionInit {
+  request: SseRequest;
+  response: SseResponse;
+  /** The endpoint's path pattern, e.g. `/rooms/:id`; also the name of its broadcast channel. */
+  endpoint: string;
+  lastEventId: string | null;
+  keepaliveScheduler: KeepaliveScheduler;
+  /** Absent when the connection runs without broadcasting (`join` then throws). */
+  channels?: ChannelMembership;
+  logger: SseLogger;
+}
+
+export type SseCloseListener = (reason: SseDisconnectReason) => void;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * One client's event stream (the seed's `$sse`). Subclass it and pass the subclass as
+ * `connectionClass` to add your own helpers; don't override the constructor's signature.
+ *
+ * Writes come in two kinds: `send*` return a Promise that resolves when the bytes are handed to
+ * the socket (waiting for `drain` under backpressure) and reject with {@link SseClosedError} once
+ * the connection is closed; `trySend*` are synchronous, never throw for a closed connection and
+ * return `false` instead. Invalid fields (`event`/`id` with a line break, a bad `retry`) throw
+ * `TypeError` from `send*` and make `trySend*` return `false`.
+ */
+export class SseConnection implements KeepaliveTarget {
+  /** A unique id (UUID), usable in `publish(..., { except })` from any process. */
+  readonly id: string = randomUUID();
+  /** The request that opened the stream. */
+  readonly request: SseRequest;
+  /** The endpoint's path pattern (its broadcast channel). */
+  readonly endpoint: string;
+  /** The `Last-Event-ID` header; `null` when absent or malformed (over 1 KiB, NUL, CR or LF). */
+  readonly lastEventId: string | null;
+
+  // Typed as HTTP/1 for the calls both response kinds share; HTTP/2 responses are used the same way.
+  private readonly response: ServerResponse;
+  private readonly keepaliveScheduler: KeepaliveScheduler;
+  private readonly membership: ChannelMembership | undefined;
+  private readonly logger: SseLogger;
+  private isClosed = false;
+  private reason: SseDisconnectReason | null = null;
+  private closeListeners: SseCloseListener[] = [];
+  private joined: Set<string> | null = null;
+  private userStash: Record<string, unknown> | null = null;
+  private abortController: AbortController | null = null;
+  private drained: Promise<void> | null = null;
+  private settleDrain: ((error?: Error) => void) | null = null;
+
+  constructor(init: SseConnectionInit) {
+    this.request = init.request;
+    this.response = init.response as ServerResponse;
+    this.endpoint = init.endpoint;
+    this.lastEventId = init.lastEventId;
+    this.keepaliveScheduler = init.keepaliveScheduler;
+    this.membership = init.channels;
+    this.logger = init.logger;
+  }
+
+  /** A per-connection object for the application's own state. */
+  get stash(): Record<string, unknown> {
+    return (this.userStash ??= {});
+  }
+
+  /** Aborted when the connection closes: hand it to `fetch`, timers, or async iterators. */
+  get signal(): AbortSignal {
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      if (this.isClosed) this.abortController.abort(this.reason);
+    }
+    return this.abortController.signal;
+  }
+
+  /** `true` once the stream has ended, whoever ended it. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Why the connection closed, or `null` while it is open. */
+  get closeReason(): SseDisconnectReason | null {
+    return this.reason;
+  }
+
+  /** The broadcast channels this connection is in (its endpoint's channel included). */
+  get channels(): ReadonlySet<string> {
+    return this.joined ?? EMPTY_SET;
+  }
+
+  /** Sends `data` as one event (JSON-encoded unless a string). */
+  send(data: unknown): Promise<void> {
+    return this.write(encodeData(data));
+  }
+
+  /** Sends `value` JSON-encoded, even when it is a string. */
+  sendJson(value: unknown): Promise<void> {
+    return this.write(encodeData(JSON.stringify(value) ?? 'null'));
+  }
+
+  /** Sends an event with optional `event`, `id` and `retry` fields. */
+  sendEvent(event: SseEvent): Promise<void> {
+    return this.write(encodeEvent(event));
+  }
+
+  /** Sends a comment line, which clients ignore. */
+  comment(text?: string): Promise<void> {
+    return this.write(encodeComment(text));
+  }
+
+  /** Like `send`, but synchronous: `false` when closed, never throws. */
+  trySend(data: unknown): boolean {
+    return this.tryWrite(() => encodeData(data));
+  }
+
+  /** Like `sendJson`, but synchronous: `false` when closed or not serialisable, never throws. */
+  trySendJson(value: unknown): boolean {
+    return this.tryWrite(() => encodeData(JSON.stringify(value) ?? 'null'));
+  }
+
+  /** Like `sendEvent`, but synchronous: `false` when closed or a field is invalid, never throws. */
+  trySendEvent(event: SseEvent): boolean {
+    return this.tryWrite(() => encodeEvent(event));
+  }
+
+  /** Changes this connection's keepalive interval (seconds; 0 turns it off). */
+  keepalive(seconds: number): void {
+    if (this.isClosed) return;
+    this.keepaliveScheduler.set(this, seconds);
+  }
+
+  /**
+   * Joins a broadcast channel. Resolves once the connection receives the channel's events
+   * (after any missed events were replayed, when history is on).
+   */
+  join(channel: string): Promise<void> {
+    if (this.isClosed) return Promise.reject(new SseClosedError(this.id));
+    if (!this.membership) {
+      return Promise.reject(
+        new Error(
+          'Channels need broadcasting: use SseModule or pass `broadcaster` to createSseHandler',
+        ),
+      );
+    }
+    if (typeof channel !== 'string' || channel.length === 0) {
+      throw new TypeError('Channel name must be a non-empty string');
+    }
+    (this.joined ??= new Set()).add(channel);
+    return this.membership.join(this, channel);
+  }
+
+  /** Leaves a broadcast channel; a no-op if not in it. */
+  leave(channel: string): void {
+    if (!this.joined?.delete(channel)) return;
+    this.membership?.leave(this, channel);
+  }
+
+  /** Calls `listener(reason)` once when the connection closes (at once if already closed). */
+  onClose(listener: SseCloseListener): void {
+    if (this.isClosed) {
+      this.callCloseListener(listener);
+      return;
+    }
+    this.closeListeners.push(listener);
+  }
+
+  /** Ends the stream. `onDisconnect` is called with reason `'server'`. */
+  close(): void {
+    this.terminate('server');
+  }
+
+  /**
+   * Ends the stream with a given reason. `destroy` drops unsent bytes at once, which is how a
+   * slow consumer must be closed: `end()` would queue behind data the client never reads.
+   * @internal
+   */
+  terminate(reason: SseDisconnectReason, destroy = false): void {
+    if (this.isClosed) return;
+    this.markClosed(reason);
+    if (destroy) this.response.destroy();
+    else this.response.end();
+  }
+
+  /**
+   * Writes the status line and headers at once, then the initial `retry:` hint.
+   * @internal
+   */
+  open(retry: number | undefined, keepaliveSeconds: number): void {
+    const response = this.response;
+    response.on('close', () => this.markClosed('client'));
+    response.on('error', () => this.terminate('client', true));
+    response.on('drain', () => this.onDrain());
+    const httpVersionMajor =
+      (response as { req?: { httpVersionMajor?: number } }).req?.httpVersionMajor ?? 1;
+    response.writeHead(200, eventStreamHeaders(httpVersionMajor));
+    response.flushHeaders();
+    const socket = response.socket;
+    socket?.setNoDelay?.(true);
+    if (retry !== undefined) this.tryWrite(() => encodeEvent({ retry }));
+    if (keepaliveSeconds > 0) this.keepaliveScheduler.set(this, keepaliveSeconds);
+  }
+
+  /**
+   * Hot path of a broadcast: writes an already-encoded frame shared by every member.
+   * @internal
+   */
+  deliver(frame: Buffer): void {
+    if (this.isClosed) return;
+    this.response.write(frame);
+  }
+
+  /** @internal */
+  sendKeepalive(): void {
+    if (!this.isClosed) this.response.write(KEEPALIVE_FRAME);
+  }
+
+  private write(frame: string): Promise<void> {
+    if (this.isClosed) return Promise.reject(new SseClosedError(this.id));
+    if (this.response.write(frame)) return RESOLVED;
+    return (this.drained ??= new Promise<void>((resolve, reject) => {
+      this.settleDrain = (error) => (error ? reject(error) : resolve());
+    }));
+  }
+
+  private tryWrite(encode: () => string): boolean {
+    if (this.isClosed) return false;
+    let frame: string;
+    try {
+      frame = encode();
+    } catch {
+      return false;
+    }
+    this.response.write(frame);
+    return true;
+  }
+
+  private onDrain(): void {
+    const settle = this.settleDrain;
+    this.drained = null;
+    this.settleDrain = null;
+    settle?.();
+  }
+
+  private markClosed(reason: SseDisconnectReason): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.reason = reason;
+    this.keepaliveScheduler.remove(this);
+    if (this.joined) {
+      for (const channel of this.joined) this.membership?.leave(this, channel);
+      this.joined = null;
+    }
+    this.abortController?.abort(reason);
+    const settle = this.settleDrain;
+    if (settle) {
+      this.drained?.catch(() => undefined);
+      this.drained = null;
+      this.settleDrain = null;
+      settle(new SseClosedError(this.id));
+    }
+    const listeners = this.closeListeners;
+    this.closeListeners = [];
+    for (const listener of listeners) this.callCloseListener(listener);
+  }
+
+  private callCloseListener(listener: SseCloseListener): void {
+    try {
+      listener(this.reason!);
+    } catch (error) {
+      const { message, stack } = describeError(error);
+      this.logger.error(`A close listener of SSE connection ${this.id} threw: ${message}`, stack);
+    }
+  }
+}
+
+const EMPTY_SET: ReadonlySet<string> = new Set();

@@ -1,0 +1,19 @@
+/** The logging the connection layer needs. Nest's `Logger` satisfies it. */
+export interface SseLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string, stack?: string): void;
+}
+
+/** Used by `createSseHandler` when no logger is given. */
+export const consoleLogger: SseLogger = {
+  log: (message) => console.log(`[sse] ${message}`),
+  warn: (message) => console.warn(`[sse] ${message}`),
+  error: (message, stack) => console.error(`[sse] ${message}${stack ? `\n${stack}` : ''}`),
+};
+
+/** Message and stack of anything thrown, for logging. */
+export function describeError(error: unknown): { message: string; stack?: string } {
+  if (error instanceof Error) return { message: error.message, stack: error.stack };
+  return { message: String(error) };
+}

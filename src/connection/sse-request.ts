@@ -1,0 +1,44 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** What a connection knows about the request that opened it. */
+export interface SseRequestInit<Raw = unknown> {
+  method: string;
+  url: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  query: Record<string, unknown>;
+  params: Record<string, string>;
+  ip: string | undefined;
+  raw: Raw;
+}
+
+/**
+ * The request of a connection: the parts an endpoint usually needs, and `raw`, the framework's
+ * own request object (Express `Request`, Fastify `FastifyRequest` or `IncomingMessage`).
+ */
+export class SseRequest<Raw = unknown> implements SseRequestInit<Raw> {
+  readonly method: string;
+  readonly url: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly query: Record<string, unknown>;
+  readonly params: Record<string, string>;
+  readonly ip: string | undefined;
+  readonly raw: Raw;
+
+  constructor(init: SseRequestInit<Raw>) {
+    this.method = init.method;
+    this.url = init.url;
+    this.path = init.path;
+    this.headers = init.headers;
+    this.query = init.query;
+    this.params = init.params;
+    this.ip = init.ip;
+    this.raw = init.raw;
+  }
+
+  /** `request.user` as set on the framework request by a guard or middleware (Passport, JWT). */
+  get user(): unknown {
+    return (this.raw as { user?: unknown } | null)?.user;
+  }
+}

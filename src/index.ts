@@ -1,0 +1,43 @@
+export {
+  encodeEvent,
+  encodeComment,
+  parseLastEventId,
+  eventStreamHeaders,
+  type SseEvent,
+} from './protocol/index.js';
+export {
+  SseConnection,
+  SseClosedError,
+  SseRequest,
+  createSseHandler,
+  type SseConnectionInit,
+  type SseResponse,
+  type SseCloseListener,
+  type SseDisconnectReason,
+  type SseRequestInit,
+  type OnSseConnect,
+  type OnSseDisconnect,
+  type AuthorizeSse,
+  type SseEndpointHooks,
+  type SseEndpointOptions,
+  type SseConnectionClass,
+  type SseHandler,
+  type SseHandlerOptions,
+  type SseLogger,
+} from './connection/index.js';
+export {
+  BroadcastService,
+  MemoryTransport,
+  RedisTransport,
+  SsePublishError,
+  createBroadcaster,
+  type PublishOptions,
+  type SseTransport,
+  type SseTransportOptions,
+  type RedisTransportOptions,
+  type TransportSink,
+  type TransportState,
+  type Broadcaster,
+  type BroadcasterOptions,
+} from './broadcast/index.js';
+export { SseModule, SseEndpoint, SSE_MODULE_OPTIONS, type SseModuleOptions } from './nest/index.js';

@@ -1,0 +1,10 @@
+export { SseModule } from './sse.module.js';
+export { SseEndpoint, type SseEndpointMetadata } from './decorators/sse-endpoint.decorator.js';
+export type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
+export {
+  SSE_MODULE_OPTIONS,
+  SSE_OPTIONS_TYPE,
+  SSE_ASYNC_OPTIONS_TYPE,
+} from './sse-module-definition.js';
+export { SseRuntime } from './sse-runtime.js';
+export { SSE_ENDPOINT_METADATA } from './constants.js';

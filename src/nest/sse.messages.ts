@@ -1,0 +1,12 @@
+export const SSE_MESSAGES = {
+  requestScoped: (name: string) =>
+    `@SseEndpoint ${name} is request-scoped or transient: endpoints must be singletons (inject request data through sse.request instead)`,
+  duplicatePath: (path: string, a: string, b: string) =>
+    `SSE endpoints ${a} and ${b} both serve GET ${path}: give each endpoint its own path`,
+  invalidPath: (name: string) =>
+    `@SseEndpoint on ${name} needs a path string, e.g. @SseEndpoint('/events')`,
+  unsupportedPlatform: (type: string) =>
+    `SseModule supports the express and fastify platforms, not "${type}"`,
+  shuttingDown: 'The server is shutting down',
+  routed: (name: string, path: string) => `Mapped SSE endpoint ${name} at GET ${path}`,
+};

@@ -1,0 +1,12 @@
+export type { SseEvent } from './sse-event.js';
+export {
+  encodeEvent,
+  encodeData,
+  encodeComment,
+  encodeDataLines,
+  dataToText,
+  KEEPALIVE_FRAME,
+} from './encode-event.js';
+export { assertEventId, assertEventName, assertRetry } from './validate-fields.js';
+export { parseLastEventId, MAX_LAST_EVENT_ID_BYTES } from './last-event-id.js';
+export { eventStreamHeaders } from './response-headers.js';
