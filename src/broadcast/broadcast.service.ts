@@ -1,7 +1,7 @@
 import { encodeEvent, type SseEvent } from '../protocol/index.js';
 import type { SseConnection } from '../connection/index.js';
 import type { ChannelHub } from './channel-hub.js';
-import type { SseTransport } from './sse-transport.js';
+import type { SseTransport, TransportState } from './sse-transport.js';
 
 export interface PublishOptions {
   /** Connections (or their ids, from any process) that must not receive this event. */
@@ -45,6 +45,11 @@ export class BroadcastService {
     if (!channel)
       throw new TypeError(`${(endpoint as Function).name} is not an @SseEndpoint class`);
     return this.publish(channel, event, options);
+  }
+
+  /** `'down'` while the transport cannot deliver (Redis unreachable); memory is always `'up'`. */
+  get transportState(): TransportState {
+    return this.transport.state;
   }
 
   /** Connections in this process: in `channel`, or all of them. */

@@ -41,6 +41,7 @@ export class RedisTransport implements SseTransport {
   private subscriberUp = false;
   private outage = false;
   private closing = false;
+  private ready: Promise<void> | null = null;
 
   constructor(private readonly config: RedisTransportOptions = {}) {
     this.prefix = config.channelPrefix ?? 'sse:';
@@ -72,12 +73,20 @@ export class RedisTransport implements SseTransport {
     );
   }
 
+  /**
+   * While the publisher is reconnecting, a publish waits for it (in publish order) up to
+   * `publishTimeout`, then rejects and is never sent: a rejected publish is not delivered later.
+   */
   publish(channel: string, frame: Buffer, except?: readonly string[]): Promise<void> {
-    const accepted = this.publisher.publish(
-      this.prefix + channel,
-      encodeRedisMessage(frame, except),
-    );
-    return this.withTimeout(accepted, `publish to "${channel}"`).then(() => undefined);
+    const message = encodeRedisMessage(frame, except);
+    const what = `publish to "${channel}"`;
+    const deadline = Date.now() + this.publishTimeout;
+    const send = () =>
+      this.withTimeout(this.publisher.publish(this.prefix + channel, message), what, deadline);
+    if (this.publisher.status === 'ready') return send().then(() => undefined);
+    return this.withTimeout(this.publisherReady(), what, deadline)
+      .then(send)
+      .then(() => undefined);
   }
 
   subscribe(channel: string): Promise<void> {
@@ -157,15 +166,28 @@ export class RedisTransport implements SseTransport {
     });
   }
 
-  private withTimeout<T>(operation: Promise<T>, what: string): Promise<T> {
+  private publisherReady(): Promise<void> {
+    return (this.ready ??= new Promise<void>((resolve) => {
+      this.publisher.once('ready', () => {
+        this.ready = null;
+        resolve();
+      });
+    }));
+  }
+
+  private withTimeout<T>(
+    operation: Promise<T>,
+    what: string,
+    deadline = Date.now() + this.publishTimeout,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new SsePublishError(
-            `Redis transport: ${what} not accepted within ${this.publishTimeout} ms (Redis unreachable?)`,
-          ),
-        );
-      }, this.publishTimeout);
+      const timer = setTimeout(
+        () => {
+          const message = `Redis transport: ${what} not accepted within ${this.publishTimeout} ms (Redis unreachable?)`;
+          reject(new SsePublishError(message));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       operation.then(
         (value) => {
           clearTimeout(timer);
