@@ -40,7 +40,11 @@ class PublishingController {
   }
 }
 
-@Module({ imports: [SseModule.forRoot()], controllers: [PublishingController], providers: [ChatEndpoint, TickerEndpoint] })
+@Module({
+  imports: [SseModule.forRoot()],
+  controllers: [PublishingController],
+  providers: [ChatEndpoint, TickerEndpoint],
+})
 class ChatModule {}
 
 describe.each(PLATFORMS)('broadcast on the memory transport (%s)', (platform) => {
@@ -55,7 +59,9 @@ describe.each(PLATFORMS)('broadcast on the memory transport (%s)', (platform) =>
   afterEach(() => server.close());
 
   it('encodes a publish once and writes the same bytes to every member, skipping `except`', async () => {
-    const clients = await Promise.all([1, 2, 3, 4].map(() => RawSseClient.open(`${server.url}/chat/blue`)));
+    const clients = await Promise.all(
+      [1, 2, 3, 4].map(() => RawSseClient.open(`${server.url}/chat/blue`)),
+    );
     const other = await RawSseClient.open(`${server.url}/chat/red`);
     await Promise.all([...clients, other].map((c) => c.waitForEvents(1)));
     const sender = clients[0].events[0].data;
@@ -63,7 +69,11 @@ describe.each(PLATFORMS)('broadcast on the memory transport (%s)', (platform) =>
     expect(broadcast.localCount('/chat/:room')).toBe(5);
     expect(broadcast.localCount()).toBe(5);
 
-    await broadcast.publish('room:blue', { event: 'msg', data: { text: 'hi\nthere' }, id: '9' }, { except: [sender] });
+    await broadcast.publish(
+      'room:blue',
+      { event: 'msg', data: { text: 'hi\nthere' }, id: '9' },
+      { except: [sender] },
+    );
     await Promise.all(clients.slice(1).map((c) => c.waitForEvents(2)));
     expect(RecordingConnection.frames).toHaveLength(3);
     expect(new Set(RecordingConnection.frames).size).toBe(1);
@@ -74,7 +84,9 @@ describe.each(PLATFORMS)('broadcast on the memory transport (%s)', (platform) =>
     expect(other.events).toHaveLength(1);
 
     await broadcast.publish('/chat/:room', 'everyone');
-    await Promise.all([...clients, other].map((c) => c.waitFor((x) => x.events.some((e) => e.data === 'everyone'))));
+    await Promise.all(
+      [...clients, other].map((c) => c.waitFor((x) => x.events.some((e) => e.data === 'everyone'))),
+    );
     [...clients, other].forEach((c) => c.close());
     await waitUntil(() => broadcast.localCount() === 0, 'all gone');
     expect(server.app.get(SseRuntime).channels.channelNames()).toEqual([]);

@@ -37,7 +37,9 @@ describe('BroadcastService across three processes sharing Redis', () => {
 
   it('delivers every publish from every process to every client exactly once, in publish order', async () => {
     const before = clients.map(({ client }) => client.events.length);
-    await Promise.all(workers.map((worker) => worker.post('/publish', { channel: 'all', count: 50 })));
+    await Promise.all(
+      workers.map((worker) => worker.post('/publish', { channel: 'all', count: 50 })),
+    );
     await Promise.all(clients.map(({ client }, i) => client.waitForEvents(before[i] + 150, 10000)));
     await new Promise((resolve) => setTimeout(resolve, 100)); // any duplicate would show up now
     for (const [i, { client }] of clients.entries()) {
@@ -56,7 +58,10 @@ describe('BroadcastService across three processes sharing Redis', () => {
     const before = clients.map(({ client }) => client.events.length);
     for (let u = 0; u < USERS; u++) {
       const worker = workers[u % workers.length];
-      const response = await worker.post('/publish', { channel: `user:${u}`, event: { event: 'dm', data: `for user:${u}` } });
+      const response = await worker.post('/publish', {
+        channel: `user:${u}`,
+        event: { event: 'dm', data: `for user:${u}` },
+      });
       expect(response.status).toBe(201);
     }
     await Promise.all(clients.map(({ client }, i) => client.waitForEvents(before[i] + 1, 5000)));
@@ -71,7 +76,11 @@ describe('BroadcastService across three processes sharing Redis', () => {
     const target = clients.filter((c) => c.user === 'user:3');
     const excluded = JSON.parse(target[1].client.events[0].data).id as string;
     const before = target.map(({ client }) => client.events.length);
-    await workers[0].post('/publish', { channel: 'user:3', event: 'not for the sender', except: [excluded] });
+    await workers[0].post('/publish', {
+      channel: 'user:3',
+      event: 'not for the sender',
+      except: [excluded],
+    });
     await target[0].client.waitForEvents(before[0] + 1);
     await target[2].client.waitForEvents(before[2] + 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -79,8 +88,9 @@ describe('BroadcastService across three processes sharing Redis', () => {
   });
 
   it('counts local connections per channel', async () => {
-    const counts = await Promise.all(workers.map((w) => fetch(`${w.url}/count?channel=all`).then((r) => r.json())));
+    const counts = await Promise.all(
+      workers.map((w) => fetch(`${w.url}/count?channel=all`).then((r) => r.json())),
+    );
     expect(counts).toEqual([{ count: USERS }, { count: USERS }, { count: USERS }]);
   });
 });
-

@@ -24,7 +24,10 @@ const run = promisify(execFile);
 @SseEndpoint('/stream')
 class StreamEndpoint implements OnSseConnect {
   async onConnect(sse: SseConnection): Promise<void> {
-    for (const channel of String(sse.request.query.channels ?? '').split(',').filter(Boolean)) await sse.join(channel);
+    for (const channel of String(sse.request.query.channels ?? '')
+      .split(',')
+      .filter(Boolean))
+      await sse.join(channel);
     await sse.sendEvent({ event: 'ready', data: sse.id });
   }
 }
@@ -32,7 +35,11 @@ class StreamEndpoint implements OnSseConnect {
 function appWith(options: SseModuleOptions): DynamicModule {
   @Module({})
   class RedisTestModule {}
-  return { module: RedisTestModule, imports: [SseModule.forRoot(options)], providers: [StreamEndpoint] };
+  return {
+    module: RedisTestModule,
+    imports: [SseModule.forRoot(options)],
+    providers: [StreamEndpoint],
+  };
 }
 
 describe('Redis transport', () => {
@@ -48,7 +55,9 @@ describe('Redis transport', () => {
     server = undefined;
   });
 
-  async function start(options: SseModuleOptions): Promise<{ url: string; broadcast: BroadcastService }> {
+  async function start(
+    options: SseModuleOptions,
+  ): Promise<{ url: string; broadcast: BroadcastService }> {
     server = await startApp(appWith(options) as never, 'express', undefined, logger);
     return { url: server.url, broadcast: server.app.get(BroadcastService) };
   }
@@ -73,7 +82,10 @@ describe('Redis transport', () => {
 
       await redis.restart();
       await waitUntil(() => broadcast.transportState === 'up', 'the transport to reconnect', 10000);
-      await waitUntil(() => logger.messages('log').some((m) => /up again; resubscribed 2 channel/.test(m)), 'the recovery log');
+      await waitUntil(
+        () => logger.messages('log').some((m) => /up again; resubscribed 2 channel/.test(m)),
+        'the recovery log',
+      );
       await broadcast.publish('news', 'after');
       await client.waitForEvents(3);
       expect(client.ended).toBe(false);
@@ -87,10 +99,17 @@ describe('Redis transport', () => {
   });
 
   it('logs and skips garbage on a subscribed channel, once per channel, and keeps delivering', async () => {
-    const { url, broadcast } = await start({ transport: { type: 'redis', options: SHARED_REDIS, channelPrefix: prefix } });
+    const { url, broadcast } = await start({
+      transport: { type: 'redis', options: SHARED_REDIS, channelPrefix: prefix },
+    });
     const client = await RawSseClient.open(`${url}/stream?channels=news`);
     await client.waitForEvents(1);
-    for (const garbage of ['hello', '{"json":true}', 'SSE1 [1,2]\ndata: x\n\n', 'SSE1\nno blank line']) {
+    for (const garbage of [
+      'hello',
+      '{"json":true}',
+      'SSE1 [1,2]\ndata: x\n\n',
+      'SSE1\nno blank line',
+    ]) {
       await run('redis-cli', ['-p', '6379', 'PUBLISH', `${prefix}news`, garbage]);
     }
     await broadcast.publish('news', { event: 'valid', data: 1 });
@@ -103,11 +122,15 @@ describe('Redis transport', () => {
   });
 
   it('subscribes a channel while it has local members and unsubscribes when the last leaves', async () => {
-    const { url, broadcast } = await start({ transport: { type: 'redis', options: SHARED_REDIS, channelPrefix: prefix } });
+    const { url, broadcast } = await start({
+      transport: { type: 'redis', options: SHARED_REDIS, channelPrefix: prefix },
+    });
     const inspector = new Redis(SHARED_REDIS);
     try {
       const listed = () => inspector.pubsub('CHANNELS', `${prefix}*`) as Promise<string[]>;
-      const clients = await Promise.all([1, 2].map(() => RawSseClient.open(`${url}/stream?channels=room:1`)));
+      const clients = await Promise.all(
+        [1, 2].map(() => RawSseClient.open(`${url}/stream?channels=room:1`)),
+      );
       await Promise.all(clients.map((c) => c.waitForEvents(1)));
       expect((await listed()).sort()).toEqual([`${prefix}/stream`, `${prefix}room:1`]);
       expect(broadcast.localCount('room:1')).toBe(2);
@@ -116,7 +139,8 @@ describe('Redis transport', () => {
       expect(await listed()).toContain(`${prefix}room:1`);
       clients[1].close();
       await waitUntil(() => broadcast.localCount('room:1') === 0, 'no member left');
-      for (let i = 0; i < 50 && (await listed()).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 50 && (await listed()).length > 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect(await listed()).toEqual([]);
     } finally {
       inspector.disconnect();
@@ -124,9 +148,13 @@ describe('Redis transport', () => {
   });
 
   it('duplicates a client of yours to subscribe and never closes it; quits its own connections on close', async () => {
-    const handlesBefore = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const handlesBefore = process
+      .getActiveResourcesInfo()
+      .filter((r) => r === 'TCPSocketWrap').length;
     const mine = new Redis(SHARED_REDIS);
-    const { url, broadcast } = await start({ transport: { type: 'redis', client: mine, channelPrefix: prefix } });
+    const { url, broadcast } = await start({
+      transport: { type: 'redis', client: mine, channelPrefix: prefix },
+    });
     const client = await RawSseClient.open(`${url}/stream?channels=news`);
     await client.waitForEvents(1);
     await broadcast.publish('news', 'via your client');
@@ -138,7 +166,9 @@ describe('Redis transport', () => {
     expect(await mine.ping()).toBe('PONG');
     mine.disconnect();
     await waitUntil(
-      () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length <= handlesBefore,
+      () =>
+        process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length <=
+        handlesBefore,
       'sockets to close',
     );
   });

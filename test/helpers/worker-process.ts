@@ -15,7 +15,10 @@ export class WorkerProcess {
     });
     return new Promise((resolve, reject) => {
       let output = '';
-      const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output}`)), 15000);
+      const timer = setTimeout(
+        () => reject(new Error(`${script} did not start:\n${output}`)),
+        15000,
+      );
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         const match = /READY (\d+)/.exec(output);
