@@ -30,9 +30,7 @@ describe('BroadcastService across three processes sharing Redis', () => {
 
   afterAll(async () => {
     clients.forEach(({ client }) => client.close());
-    const codes = await Promise.all(workers.map((w) => w.stop()));
-    expect(codes).toEqual(['SIGTERM', 'SIGTERM', 'SIGTERM']);
-    for (const worker of workers) expect(worker.output).not.toMatch(/ERROR|unhandled/i);
+    await Promise.all(workers.map((w) => w.stop()));
   });
 
   it('delivers every publish from every process to every client exactly once, in publish order', async () => {
@@ -92,5 +90,12 @@ describe('BroadcastService across three processes sharing Redis', () => {
       workers.map((w) => fetch(`${w.url}/count?channel=all`).then((r) => r.json())),
     );
     expect(counts).toEqual([{ count: USERS }, { count: USERS }, { count: USERS }]);
+  });
+
+  it('shuts every worker down cleanly on SIGTERM, ending the streams', async () => {
+    const signals = await Promise.all(workers.map((w) => w.stop()));
+    expect(signals).toEqual(['SIGTERM', 'SIGTERM', 'SIGTERM']);
+    await Promise.all(clients.map(({ client }) => client.waitForEnd()));
+    for (const worker of workers) expect(worker.output).not.toMatch(/ERROR|unhandled/i);
   });
 });
