@@ -14,7 +14,7 @@ export interface RedisTransportOptions {
   url?: string;
   /** ioredis options for the connections the transport opens. */
   options?: RedisOptions;
-  /** An ioredis client of yours: published on as is, duplicated to subscribe, never closed. */
+  /** An ioredis client of yours: duplicated to publish and to subscribe; never closed. */
   client?: Redis;
   /** Prefix of every Redis channel name. Default `'sse:'`. */
   channelPrefix?: string;
@@ -30,7 +30,6 @@ export interface RedisTransportOptions {
 export class RedisTransport implements SseTransport {
   private publisher!: Redis;
   private subscriber!: Redis;
-  private ownsPublisher = false;
   private sink: TransportSink | null = null;
   private logger!: SseLogger;
   private readonly prefix: string;
@@ -55,16 +54,26 @@ export class RedisTransport implements SseTransport {
   async start(sink: TransportSink, logger: SseLogger): Promise<void> {
     this.sink = sink;
     this.logger = logger;
+    // The publisher queues nothing and resends nothing on its own: a publish waits for
+    // 'ready' here, bounded by publishTimeout, so one that rejected is never sent later.
+    const publisherOptions: RedisOptions = {
+      lazyConnect: false,
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+    };
     if (this.config.client) {
-      this.publisher = this.config.client;
+      this.publisher = this.config.client.duplicate(publisherOptions);
     } else {
       const Redis = await loadIoredis();
-      const options: RedisOptions = { lazyConnect: false, ...this.config.options };
+      const options: RedisOptions = { ...this.config.options, ...publisherOptions };
       this.publisher = this.config.url ? new Redis(this.config.url, options) : new Redis(options);
-      this.ownsPublisher = true;
     }
-    // Resubscription is ours (see onReady), so that it can be logged and counted.
-    this.subscriber = this.publisher.duplicate({ autoResubscribe: false, lazyConnect: false });
+    // Resubscription is ours (see watch), so that it can be logged and counted.
+    this.subscriber = this.publisher.duplicate({
+      autoResubscribe: false,
+      enableOfflineQueue: true,
+      autoResendUnfulfilledCommands: true,
+    });
     this.publisherUp = this.publisher.status === 'ready';
     this.watch(this.publisher, 'publisher', (up) => (this.publisherUp = up));
     this.watch(this.subscriber, 'subscriber', (up) => (this.subscriberUp = up));
@@ -81,12 +90,21 @@ export class RedisTransport implements SseTransport {
     const message = encodeRedisMessage(frame, except);
     const what = `publish to "${channel}"`;
     const deadline = Date.now() + this.publishTimeout;
-    const send = () =>
-      this.withTimeout(this.publisher.publish(this.prefix + channel, message), what, deadline);
-    if (this.publisher.status === 'ready') return send().then(() => undefined);
-    return this.withTimeout(this.publisherReady(), what, deadline)
-      .then(send)
-      .then(() => undefined);
+    // Past the deadline nothing is sent, so a publish that rejected is never delivered later.
+    const attempt = (): Promise<void> => {
+      if (Date.now() >= deadline) return Promise.reject(this.timeoutError(what));
+      if (this.publisher.status !== 'ready') return this.publisherReady().then(attempt);
+      return this.publisher.publish(this.prefix + channel, message).then(
+        () => undefined,
+        (error: unknown) => {
+          // Refused before it was written (the socket just died): wait for the reconnection.
+          if (NOT_WRITTEN.test(describeError(error).message))
+            return this.publisherReady().then(attempt);
+          throw error;
+        },
+      );
+    };
+    return this.withTimeout(attempt(), what, deadline);
   }
 
   subscribe(channel: string): Promise<void> {
@@ -108,7 +126,7 @@ export class RedisTransport implements SseTransport {
     this.closing = true;
     this.sink = null;
     await quit(this.subscriber);
-    if (this.ownsPublisher) await quit(this.publisher);
+    await quit(this.publisher);
   }
 
   private onMessage(rawChannel: Buffer, message: Buffer): void {
@@ -166,6 +184,12 @@ export class RedisTransport implements SseTransport {
     });
   }
 
+  private timeoutError(what: string): SsePublishError {
+    return new SsePublishError(
+      `Redis transport: ${what} not accepted within ${this.publishTimeout} ms (Redis unreachable?)`,
+    );
+  }
+
   private publisherReady(): Promise<void> {
     return (this.ready ??= new Promise<void>((resolve) => {
       this.publisher.once('ready', () => {
@@ -182,10 +206,7 @@ export class RedisTransport implements SseTransport {
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => {
-          const message = `Redis transport: ${what} not accepted within ${this.publishTimeout} ms (Redis unreachable?)`;
-          reject(new SsePublishError(message));
-        },
+        () => reject(this.timeoutError(what)),
         Math.max(0, deadline - Date.now()),
       );
       operation.then(
@@ -206,6 +227,9 @@ export class RedisTransport implements SseTransport {
     });
   }
 }
+
+/** ioredis's refusal of a command it did not write (offline queue disabled). */
+const NOT_WRITTEN = /Stream isn't writeable/;
 
 async function quit(client: Redis): Promise<void> {
   try {
