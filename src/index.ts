@@ -40,4 +40,11 @@ export {
   type Broadcaster,
   type BroadcasterOptions,
 } from './broadcast/index.js';
-export { SseModule, SseEndpoint, SSE_MODULE_OPTIONS, type SseModuleOptions } from './nest/index.js';
+export {
+  SseModule,
+  SseEndpoint,
+  SSE_MODULE_OPTIONS,
+  type SseModuleOptions,
+  type SseEndpointDecoratorOptions,
+  type SseEndpointVersion,
+} from './nest/index.js';

@@ -37,8 +37,12 @@ export class SseRequest<Raw = unknown> implements SseRequestInit<Raw> {
     this.raw = init.raw;
   }
 
-  /** `request.user` as set on the framework request by a guard or middleware (Passport, JWT). */
+  /**
+   * `request.user` as set by a guard or middleware (Passport, JWT): on the framework request, or
+   * on Node's `IncomingMessage` under it (where Express-style middleware on Fastify puts it).
+   */
   get user(): unknown {
-    return (this.raw as { user?: unknown } | null)?.user;
+    const raw = this.raw as { user?: unknown; raw?: { user?: unknown } } | null;
+    return raw?.user ?? raw?.raw?.user;
   }
 }

@@ -1,5 +1,10 @@
 export { SseModule } from './sse.module.js';
-export { SseEndpoint, type SseEndpointMetadata } from './decorators/sse-endpoint.decorator.js';
+export {
+  SseEndpoint,
+  type SseEndpointMetadata,
+  type SseEndpointDecoratorOptions,
+  type SseEndpointVersion,
+} from './decorators/sse-endpoint.decorator.js';
 export type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 export {
   SSE_MODULE_OPTIONS,

@@ -1,4 +1,5 @@
 import {
+  ForbiddenException,
   HttpException,
   Inject,
   Injectable,
@@ -20,6 +21,7 @@ import {
   type SseEndpointHooks,
 } from '../connection/index.js';
 import { platformFor, type SsePlatform } from './adapters/index.js';
+import { EndpointRoutes } from './endpoint-routes.js';
 import type { SseEndpointMetadata } from './decorators/sse-endpoint.decorator.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import { SSE_MODULE_OPTIONS } from './sse-module-definition.js';
@@ -50,23 +52,23 @@ export class SseEndpointExplorer implements OnModuleInit {
     const httpAdapter = this.httpAdapterHost?.httpAdapter;
     if (!httpAdapter) return; // an application context without HTTP: nothing to serve
     const platform = platformFor(httpAdapter.getType());
-    const routes = new Map<string, string>();
+    const routes = new EndpointRoutes(this.applicationConfig);
+    for (const controller of this.discovery.getControllers()) {
+      if (controller.metatype) routes.addController(controller.metatype as Function);
+    }
     const seen = new Set<object>();
     for (const wrapper of this.discovery.getProviders()) {
       const metatype = (wrapper.instance?.constructor ?? wrapper.metatype) as Function | undefined;
       const metadata = this.accessor.getEndpoint(metatype);
       if (!metadata) continue;
       const name = metatype!.name;
-      if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient)
+      if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) {
         throw new Error(SSE_MESSAGES.requestScoped(name));
+      }
       const instance = wrapper.instance as SseEndpointHooks;
       if (!instance || seen.has(instance)) continue;
       seen.add(instance);
       if (typeof metadata.path !== 'string') throw new Error(SSE_MESSAGES.invalidPath(name));
-      const fullPath = this.routePath(metadata.path);
-      const clash = routes.get(fullPath);
-      if (clash) throw new Error(SSE_MESSAGES.duplicatePath(fullPath, clash, name));
-      routes.set(fullPath, name);
       const runner = new EndpointRunner(
         name,
         metadata.path,
@@ -74,8 +76,12 @@ export class SseEndpointExplorer implements OnModuleInit {
         this.resolve(metadata),
         this.runtime,
       );
-      platform.route(httpAdapter, fullPath, this.createHandler(platform, runner, instance));
-      this.runtime.logger.log(SSE_MESSAGES.routed(name, fullPath));
+      const handler = this.createHandler(platform, runner, instance);
+      for (const fullPath of routes.pathsOf(metadata.path, metadata.options.version)) {
+        routes.claim(fullPath, name);
+        platform.route(httpAdapter, fullPath, handler);
+        this.runtime.logger.log(SSE_MESSAGES.routed(name, fullPath));
+      }
     }
   }
 
@@ -85,13 +91,6 @@ export class SseEndpointExplorer implements OnModuleInit {
       retry: options.retry ?? this.options.retry,
       connectionClass: options.connectionClass ?? this.options.connectionClass ?? SseConnection,
     };
-  }
-
-  private routePath(path: string): string {
-    const prefix = this.applicationConfig.getGlobalPrefix().replace(/^\/+|\/+$/g, '');
-    const route = path.replace(/^\/+/, '');
-    const joined = '/' + [prefix, route].filter(Boolean).join('/');
-    return joined.length > 1 ? joined.replace(/\/+$/, '') : joined;
   }
 
   private createHandler(platform: SsePlatform, runner: EndpointRunner, instance: SseEndpointHooks) {
@@ -107,7 +106,7 @@ export class SseEndpointExplorer implements OnModuleInit {
         const { status, message, headers } = prepared.rejection;
         for (const [header, value] of Object.entries(headers ?? {}))
           platform.response(res).setHeader(header, value);
-        throw new HttpException({ statusCode: status, message }, status);
+        throw toHttpException(status, message);
       }
       platform.takeOver(res);
       await runner.start(prepared.connection);
@@ -129,4 +128,11 @@ export class SseEndpointExplorer implements OnModuleInit {
       }
     };
   }
+}
+
+/** The exception class a filter would `@Catch()` for the status (ForbiddenException for 403, …). */
+function toHttpException(status: number, message: string): HttpException {
+  if (status === 403) return new ForbiddenException(message);
+  if (status === 503) return new ServiceUnavailableException(message);
+  return new HttpException({ statusCode: status, message }, status);
 }

@@ -1,8 +1,8 @@
 export const SSE_MESSAGES = {
   requestScoped: (name: string) =>
     `@SseEndpoint ${name} is request-scoped or transient: endpoints must be singletons (inject request data through sse.request instead)`,
-  duplicatePath: (path: string, a: string, b: string) =>
-    `SSE endpoints ${a} and ${b} both serve GET ${path}: give each endpoint its own path`,
+  routeClash: (path: string, owner: string, other: string, otherPath: string) =>
+    `SSE endpoint ${owner} cannot be served at GET ${path}: ${other} already serves GET ${otherPath}. Give each its own path`,
   invalidPath: (name: string) =>
     `@SseEndpoint on ${name} needs a path string, e.g. @SseEndpoint('/events')`,
   unsupportedPlatform: (type: string) =>

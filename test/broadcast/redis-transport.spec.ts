@@ -13,7 +13,7 @@ import {
   type SseModuleOptions,
 } from '../../src/index.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
-import { startApp, type TestApp } from '../helpers/platforms.js';
+import { PLATFORMS, startApp, type TestApp } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { OwnRedisServer } from '../helpers/redis-server.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -42,7 +42,7 @@ function appWith(options: SseModuleOptions): DynamicModule {
   };
 }
 
-describe('Redis transport', () => {
+describe.each(PLATFORMS)('Redis transport on %s', (platform) => {
   let server: TestApp | undefined;
   let logger: CapturingLogger;
   const prefix = `test:${randomUUID()}:`;
@@ -58,7 +58,7 @@ describe('Redis transport', () => {
   async function start(
     options: SseModuleOptions,
   ): Promise<{ url: string; broadcast: BroadcastService }> {
-    server = await startApp(appWith(options) as never, 'express', undefined, logger);
+    server = await startApp(appWith(options) as never, platform, undefined, logger);
     return { url: server.url, broadcast: server.app.get(BroadcastService) };
   }
 

@@ -5,7 +5,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 export type PlatformName = 'express' | 'fastify';
 
 /** The platforms every e2e suite runs on. */
-export const PLATFORMS: PlatformName[] = ['express'];
+export const PLATFORMS: PlatformName[] = ['express', 'fastify'];
 
 export interface TestApp {
   app: INestApplication;

@@ -1,10 +1,23 @@
-import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
+import { Injectable, SetMetadata, applyDecorators, type VERSION_NEUTRAL } from '@nestjs/common';
 import type { SseEndpointOptions } from '../../connection/index.js';
 import { SSE_ENDPOINT_METADATA } from '../constants.js';
 
+/** A route version, as in `@Controller({ version })`. */
+export type SseEndpointVersion =
+  string | typeof VERSION_NEUTRAL | Array<string | typeof VERSION_NEUTRAL>;
+
+/** `@SseEndpoint` options: the endpoint's settings, plus how Nest routes it. */
+export interface SseEndpointDecoratorOptions extends SseEndpointOptions {
+  /**
+   * With `app.enableVersioning({ type: VersioningType.URI })`: the version(s) of the endpoint's
+   * route, as `@Controller({ version })` (`VERSION_NEUTRAL` allowed); default: `defaultVersion`.
+   */
+  version?: SseEndpointVersion;
+}
+
 export interface SseEndpointMetadata {
   path: string;
-  options: SseEndpointOptions;
+  options: SseEndpointDecoratorOptions;
 }
 
 /**
@@ -17,7 +30,10 @@ export interface SseEndpointMetadata {
  * export class Notifications implements OnSseConnect, OnSseDisconnect { ... }
  * ```
  */
-export function SseEndpoint(path: string, options: SseEndpointOptions = {}): ClassDecorator {
+export function SseEndpoint(
+  path: string,
+  options: SseEndpointDecoratorOptions = {},
+): ClassDecorator {
   const metadata: SseEndpointMetadata = { path, options };
   return applyDecorators(Injectable(), SetMetadata(SSE_ENDPOINT_METADATA, metadata));
 }
