@@ -1,4 +1,5 @@
 import {
+  OutgoingFrame,
   describeError,
   type ChannelMembership,
   type SseConnection,
@@ -67,9 +68,10 @@ export class ChannelHub implements ChannelMembership {
   }
 
   /** The hot path: the same bytes to every member, skipping the excluded ones. */
-  deliver(channel: string, frame: Buffer, except: readonly string[] | undefined): void {
+  deliver(channel: string, bytes: Buffer, except: readonly string[] | undefined): void {
     const members = this.members.get(channel);
     if (!members) return;
+    const frame = new OutgoingFrame(bytes);
     if (!except || except.length === 0) {
       for (const member of members) member.deliver(frame);
       return;

@@ -29,3 +29,4 @@ export { ConnectionRegistry } from './connection-registry.js';
 export type { ChannelMembership } from './channel-membership.js';
 export { createSseHandler, type SseHandler, type SseHandlerOptions } from './create-sse-handler.js';
 export { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
+export { OutgoingFrame } from './outgoing-frame.js';

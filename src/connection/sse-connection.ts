@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Http2ServerResponse } from 'node:http2';
 import {
   KEEPALIVE_FRAME,
@@ -12,7 +13,9 @@ import {
 import type { ChannelMembership } from './channel-membership.js';
 import type { SseDisconnectReason } from './disconnect-reason.js';
 import type { KeepaliveScheduler, KeepaliveTarget } from './keepalive-scheduler.js';
+import { OutgoingFrame } from './outgoing-frame.js';
 import { SseClosedError } from './sse-closed.error.js';
+import { corkUntilTickEnd } from './tick-cork.js';
 import { describeError, type SseLogger } from './sse-logger.js';
 import type { SseRequest } from './sse-request.js';
 
@@ -35,6 +38,7 @@ export interface SseConnectionInit {
 export type SseCloseListener = (reason: SseDisconnectReason) => void;
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const KEEPALIVE = new OutgoingFrame(KEEPALIVE_FRAME);
 
 /**
  * One client's event stream (the seed's `$sse`). Subclass it and pass the subclass as
@@ -67,6 +71,8 @@ export class SseConnection implements KeepaliveTarget {
   private joined: Set<string> | null = null;
   private userStash: Record<string, unknown> | null = null;
   private abortController: AbortController | null = null;
+  /** Set when broadcasts may bypass `ServerResponse.write` (see `open`). */
+  private chunkedSocket: Socket | null = null;
   private drained: Promise<void> | null = null;
   private settleDrain: ((error?: Error) => void) | null = null;
 
@@ -217,6 +223,14 @@ export class SseConnection implements KeepaliveTarget {
     response.flushHeaders();
     const socket = response.socket;
     socket?.setNoDelay?.(true);
+    // Broadcast frames go straight to the socket as ready-made HTTP/1.1 chunks: the same bytes
+    // ServerResponse.write would produce, without its per-write work (several times slower on
+    // responses whose prototype a framework replaced, as Express does). Not when something wrapped
+    // `write` (compression, loggers), and never on HTTP/2.
+    const chunked = (response as { chunkedEncoding?: boolean }).chunkedEncoding === true;
+    if (chunked && socket && !Object.prototype.hasOwnProperty.call(response, 'write')) {
+      this.chunkedSocket = socket;
+    }
     if (retry !== undefined) this.tryWrite(() => encodeEvent({ retry }));
     if (keepaliveSeconds > 0) this.keepaliveScheduler.set(this, keepaliveSeconds);
   }
@@ -225,14 +239,18 @@ export class SseConnection implements KeepaliveTarget {
    * Hot path of a broadcast: writes an already-encoded frame shared by every member.
    * @internal
    */
-  deliver(frame: Buffer): void {
+  deliver(frame: OutgoingFrame): void {
     if (this.isClosed) return;
-    this.response.write(frame);
+    const socket = this.chunkedSocket;
+    if (socket) {
+      corkUntilTickEnd(socket);
+      socket.write(frame.chunked);
+    } else this.response.write(frame.bytes);
   }
 
   /** @internal */
   sendKeepalive(): void {
-    if (!this.isClosed) this.response.write(KEEPALIVE_FRAME);
+    this.deliver(KEEPALIVE);
   }
 
   private write(frame: string): Promise<void> {

@@ -7,14 +7,15 @@ import {
   type OnSseConnect,
 } from '../../src/index.js';
 import { SseRuntime } from '../../src/nest/index.js';
+import type { OutgoingFrame } from '../../src/connection/index.js';
 import { PLATFORMS, startApp, type TestApp } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /** Records the frame objects it is handed, to show that a broadcast is encoded once. */
 class RecordingConnection extends SseConnection {
-  static frames: Buffer[] = [];
-  override deliver(frame: Buffer): void {
+  static frames: OutgoingFrame[] = [];
+  override deliver(frame: OutgoingFrame): void {
     RecordingConnection.frames.push(frame);
     super.deliver(frame);
   }

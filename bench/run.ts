@@ -1,0 +1,233 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpus, totalmem } from 'node:os';
+
+/**
+ * `npm run bench`: the same fan-out scenarios, in one run, against every variant. Each server is a
+ * process of its own (its CPU measured with process.cpuUsage()), the load client another.
+ *
+ * Options: --n=1000,5000  --only=raw,nest,better-sse,express,fastify,redis  --bursts=3
+ *          --burst=200  --rate=50  --seconds=5  --out=bench/last-run.md  --profile=DIR (--cpu-prof)
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const args = Object.fromEntries(
+  process.argv.slice(2).map((arg) => {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    return [key, value ?? 'true'];
+  }),
+);
+const SIZES = (args.n ?? '1000,5000').split(',').map(Number);
+const BURST = Number(args.burst ?? 200);
+const BURSTS = Number(args.bursts ?? 3);
+const RATE = Number(args.rate ?? 50);
+const SECONDS = Number(args.seconds ?? 5);
+
+interface Variant {
+  key: string;
+  name: string;
+  script: string;
+  path: string;
+  env?: Record<string, string>;
+}
+
+const VARIANTS: Variant[] = [
+  { key: 'raw', name: '(a) raw node:http', script: 'servers/raw-http.js', path: '/' },
+  { key: 'nest', name: '(b) Nest @Sse() + Subject', script: 'servers/nest-sse.js', path: '/sse' },
+  { key: 'better-sse', name: '(c) better-sse channel', script: 'servers/better-sse.js', path: '/' },
+  {
+    key: 'express',
+    name: '(d) this library, Express',
+    script: 'servers/library.js',
+    path: '/sse',
+    env: { PLATFORM: 'express' },
+  },
+  {
+    key: 'fastify',
+    name: '(e) this library, Fastify',
+    script: 'servers/library.js',
+    path: '/sse',
+    env: { PLATFORM: 'fastify' },
+  },
+  {
+    key: 'redis',
+    name: '(f) this library, Redis transport',
+    script: 'servers/library.js',
+    path: '/sse',
+    env: { PLATFORM: 'express', TRANSPORT: 'redis' },
+  },
+];
+const only = args.only?.split(',');
+
+/** Sends a command and resolves with the next message that has `key`. */
+function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: Record<string, unknown>) => {
+      if (!(key in reply)) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(reply as T);
+    };
+    const onExit = (code: number) =>
+      reject(new Error(`${child.spawnfile} exited (${code}) while waiting for ${key}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    if (Object.keys(message).length) child.send(message);
+  });
+}
+
+interface ClientResult {
+  timedOut: boolean;
+  expected: number;
+  delivered: number;
+  extra: number;
+  outOfOrder: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+}
+
+interface Row {
+  variant: string;
+  n: number;
+  burstCpuUs: number;
+  burstRate: number;
+  burstP50: number;
+  burstP99: number;
+  steadyCpuUs: number;
+  steadyP50: number;
+  steadyP99: number;
+  rssPerConnKiB: number;
+  complete: boolean;
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function measure(variant: Variant, n: number): Promise<Row> {
+  const server = fork(join(here, variant.script), {
+    execArgv: [
+      '--expose-gc',
+      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
+    ],
+    env: { ...process.env, ...variant.env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const { port } = await ask<{ port: number }>(server, {}, 'port');
+  const client = fork(join(here, 'load-client.js'), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const { rss: rssBefore } = await ask<{ rss: number }>(server, { cmd: 'mem' }, 'rss');
+    await ask(client, { cmd: 'connect', port, path: variant.path, count: n }, 'connected');
+    for (
+      let i = 0;
+      (await ask<{ connections: number }>(server, { cmd: 'connections' }, 'connections'))
+        .connections < n;
+      i++
+    ) {
+      if (i > 500) throw new Error(`${variant.name}: not all ${n} connections registered`);
+      await sleep(20);
+    }
+    await sleep(500);
+    const { rss: rssIdle } = await ask<{ rss: number }>(server, { cmd: 'mem' }, 'rss');
+
+    const run = async (command: object, perConnection: number) => {
+      const { cpu: cpuBefore } = await ask<{ cpu: number }>(server, { cmd: 'cpu' }, 'cpu');
+      const pending = ask<{ result: ClientResult }>(
+        client,
+        { cmd: 'expect', perConnection, timeoutMs: 60_000 },
+        'result',
+      );
+      await ask(client, {}, 'expecting');
+      await ask(server, command, 'sent');
+      const { result } = await pending;
+      const { cpu: cpuAfter } = await ask<{ cpu: number }>(server, { cmd: 'cpu' }, 'cpu');
+      return { ...result, cpuPerDelivery: (cpuAfter - cpuBefore) / (perConnection * n) };
+    };
+
+    const bursts = [];
+    for (let i = 0; i < BURSTS; i++) bursts.push(await run({ cmd: 'burst', count: BURST }, BURST));
+    const steady = await run(
+      { cmd: 'steady', rate: RATE, seconds: SECONDS },
+      Math.round(RATE * SECONDS),
+    );
+    const all = [...bursts, steady];
+    return {
+      variant: variant.name,
+      n,
+      burstCpuUs: median(bursts.map((b) => b.cpuPerDelivery)),
+      burstRate: median(bursts.map((b) => b.expected / b.seconds)),
+      burstP50: median(bursts.map((b) => b.p50)),
+      burstP99: median(bursts.map((b) => b.p99)),
+      steadyCpuUs: steady.cpuPerDelivery,
+      steadyP50: steady.p50,
+      steadyP99: steady.p99,
+      rssPerConnKiB: (rssIdle - rssBefore) / n / 1024,
+      complete: all.every(
+        (r) => !r.timedOut && r.delivered === r.expected && r.extra === 0 && r.outOfOrder === 0,
+      ),
+    };
+  } finally {
+    await ask(client, { cmd: 'close' }, 'closed').catch(() => undefined);
+    server.kill(args.profile ? 'SIGINT' : 'SIGKILL');
+    if (args.profile) await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
+const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+function table(rows: Row[]): string {
+  const lines = [
+    '| variant | N | burst CPU µs/delivery | burst deliveries/s | burst p50 / p99 ms | steady CPU µs/delivery | steady p50 / p99 ms | RSS KiB/idle conn | all arrived |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|:---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.variant} | ${r.n} | ${fmt(r.burstCpuUs)} | ${Math.round(r.burstRate).toLocaleString('en')} | ${fmt(r.burstP50, 1)} / ${fmt(r.burstP99, 1)} | ${fmt(r.steadyCpuUs)} | ${fmt(r.steadyP50, 2)} / ${fmt(r.steadyP99, 2)} | ${fmt(r.rssPerConnKiB, 1)} | ${r.complete ? 'yes' : '**no**'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function ratios(rows: Row[]): string {
+  const lines = [
+    '| variant | N | burst CPU | steady CPU | steady p99 | RSS/conn |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const raw = rows.find((x) => x.n === r.n && x.variant.startsWith('(a)'));
+    if (!raw || r === raw) continue;
+    lines.push(
+      `| ${r.variant} | ${r.n} | ${fmt(r.burstCpuUs / raw.burstCpuUs)}x | ${fmt(r.steadyCpuUs / raw.steadyCpuUs)}x | ${fmt(r.steadyP99 / raw.steadyP99)}x | ${fmt(r.rssPerConnKiB / raw.rssPerConnKiB)}x |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const rows: Row[] = [];
+for (const n of SIZES) {
+  for (const variant of VARIANTS.filter((v) => !only || only.includes(v.key))) {
+    process.stderr.write(`${variant.name}, N=${n}… `);
+    const row = await measure(variant, n);
+    rows.push(row);
+    process.stderr.write(
+      `burst ${fmt(row.burstCpuUs)} µs/delivery, steady p99 ${fmt(row.steadyP99)} ms\n`,
+    );
+  }
+}
+const report = [
+  `Run ${new Date().toISOString()} on ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+  `Bursts of ${BURST} events of 100 bytes published in one tick (median of ${BURSTS}); steady ${RATE} events/s for ${SECONDS} s.`,
+  '',
+  table(rows),
+  '',
+  'Ratios to (a) raw node:http in the same run (lower is better):',
+  '',
+  ratios(rows),
+  '',
+].join('\n');
+console.log(report);
+writeFileSync(args.out ?? join(here, '..', '..', 'bench', 'last-run.md'), report);

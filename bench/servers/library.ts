@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { BroadcastService, SseEndpoint, SseModule } from '../../src/index.js';
+import { serveBenchmark } from '../server-harness.js';
+
+/** (d, e, f) This library: PLATFORM=express|fastify, TRANSPORT=memory|redis. */
+@SseEndpoint('/sse')
+class BenchEndpoint {}
+
+const redis = process.env.TRANSPORT === 'redis';
+
+@Module({
+  imports: [
+    SseModule.forRoot({
+      transport: redis
+        ? {
+            type: 'redis',
+            url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+            channelPrefix: `bench:${randomUUID()}:`,
+          }
+        : { type: 'memory' },
+    }),
+  ],
+  providers: [BenchEndpoint],
+})
+class BenchModule {}
+
+const adapter =
+  process.env.PLATFORM === 'fastify'
+    ? new (await import('@nestjs/platform-fastify')).FastifyAdapter()
+    : new (await import('@nestjs/platform-express')).ExpressAdapter();
+const app = await NestFactory.create(BenchModule, adapter, { logger: ['error', 'warn'] });
+await app.listen(0, '127.0.0.1');
+const broadcast = app.get(BroadcastService);
+serveBenchmark({
+  port: (app.getHttpServer().address() as { port: number }).port,
+  publish: (data) => broadcast.toEndpoint(BenchEndpoint, data),
+  connections: () => broadcast.localCount(),
+});
