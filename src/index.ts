@@ -38,6 +38,7 @@ export {
   type TransportSink,
   type TransportState,
   type Broadcaster,
+  type HistoryOptions,
   type BroadcasterOptions,
 } from './broadcast/index.js';
 export {

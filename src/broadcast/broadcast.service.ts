@@ -6,6 +6,11 @@ import type { SseTransport, TransportState } from './sse-transport.js';
 export interface PublishOptions {
   /** Connections (or their ids, from any process) that must not receive this event. */
   except?: ReadonlyArray<string | SseConnection> | string | SseConnection;
+  /**
+   * `false` sends the event live only, even on a channel with history: not stored, sent without
+   * an `id` (presence pings, typing indicators).
+   */
+  history?: boolean;
 }
 
 /** Maps an endpoint class to its path pattern (its channel); supplied by the Nest module. */
@@ -29,18 +34,37 @@ export class BroadcastService {
    * Sends `event` to every connection in `channel`. `event` is either a value, sent as `data`
    * (JSON-encoded unless a string), or an object with `data` and optionally `event`, `id`,
    * `retry` and no other keys. The event is encoded once, here, and the same bytes go to every
-   * member. Throws `TypeError` for an invalid field; resolves once the transport accepted it.
+   * member. Throws `TypeError` for an invalid field; resolves once the transport accepted it
+   * (and, on a channel with history, stored it), with the id it assigned there.
    */
-  publish(channel: string, event: unknown, options: PublishOptions = {}): Promise<void> {
+  publish(
+    channel: string,
+    event: unknown,
+    options: PublishOptions = {},
+  ): Promise<string | undefined> {
     if (typeof channel !== 'string' || channel.length === 0) {
       throw new TypeError('Channel name must be a non-empty string');
     }
-    const frame = Buffer.from(encodeEvent(toSseEvent(event)));
-    return this.transport.publish(channel, frame, exceptIds(options.except));
+    const sseEvent = toSseEvent(event);
+    const stored = options.history !== false && this.transport.keepsHistory(channel);
+    if (stored && sseEvent.id !== undefined) {
+      throw new TypeError(
+        `Channel "${channel}" keeps history, so the library assigns event ids: drop \`id\`, or publish with { history: false } to send your own`,
+      );
+    }
+    const body = Buffer.from(encodeEvent(sseEvent));
+    return this.transport.publish(channel, body, {
+      except: exceptIds(options.except),
+      history: options.history,
+    });
   }
 
   /** Publishes to every connection of an endpoint, given its class or its path pattern. */
-  toEndpoint(endpoint: Function | string, event: unknown, options?: PublishOptions): Promise<void> {
+  toEndpoint(
+    endpoint: Function | string,
+    event: unknown,
+    options?: PublishOptions,
+  ): Promise<string | undefined> {
     const channel = typeof endpoint === 'string' ? endpoint : this.resolveEndpoint(endpoint);
     if (!channel)
       throw new TypeError(`${(endpoint as Function).name} is not an @SseEndpoint class`);

@@ -2,10 +2,13 @@ import { consoleLogger, type ConnectionRegistry, type SseLogger } from '../conne
 import { BroadcastService, type EndpointChannelResolver } from './broadcast.service.js';
 import { ChannelHub } from './channel-hub.js';
 import { createTransport, type SseTransportOptions } from './transport-options.js';
+import type { HistoryOptions } from './history/history-options.js';
 
 export interface BroadcasterOptions {
   transport?: SseTransportOptions;
   publishTimeout?: number;
+  /** Keep recent events per channel for `Last-Event-ID` replay. */
+  history?: HistoryOptions;
   logger?: SseLogger;
   /** Counts all local connections for `localCount()`; default: members of no channel known. */
   registry?: ConnectionRegistry;
@@ -22,7 +25,7 @@ export interface Broadcaster {
 /** Broadcasting without Nest, for `createSseHandler`; `SseModule` builds the same thing. */
 export async function createBroadcaster(options: BroadcasterOptions = {}): Promise<Broadcaster> {
   const logger = options.logger ?? consoleLogger;
-  const transport = createTransport(options.transport, options.publishTimeout);
+  const transport = createTransport(options.transport, options.publishTimeout, options.history);
   const channels = new ChannelHub(transport, logger);
   await channels.start();
   const registry = options.registry;

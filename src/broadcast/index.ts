@@ -19,3 +19,6 @@ export {
   type Broadcaster,
   type BroadcasterOptions,
 } from './create-broadcaster.js';
+export type { HistoryOptions, HistoryQuery } from './history/history-options.js';
+export { parseEventId, compareEventIds, formatEventId, type EventId } from './history/event-id.js';
+export type { TransportPublishOptions } from './sse-transport.js';

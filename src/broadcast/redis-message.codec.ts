@@ -2,50 +2,64 @@
  * The bytes of one message on a Redis channel: a short header, then the SSE frame exactly as
  * every connection receives it, so subscribers write it out without re-encoding.
  *
- *     SSE1\n<frame>                  no exclusions
- *     SSE1 ["id-1","id-2"]\n<frame>  connections that must not receive it
+ *     SSE1\n<frame>                        live only, no exclusions
+ *     SSE1 ["id-1","id-2"]\n<frame>        connections that must not receive it
+ *     SSE1#1732500000000-42 [...]\n<frame> a history event and its id (the frame's `id:` line)
  */
 const MAGIC = Buffer.from('SSE1');
 const PLAIN_HEADER = Buffer.from('SSE1\n');
+const HASH = 0x23;
 const SPACE = 0x20;
 const LF = 0x0a;
+const HISTORY_ID = /^\d{1,15}-\d{1,15}$/;
 
 export interface DecodedMessage {
   frame: Buffer;
   except: readonly string[] | undefined;
+  id: string | undefined;
 }
 
+/** The header's tail after the magic (and id): ` <except json>\n` or `\n`. */
+export function headerTail(except?: readonly string[]): string {
+  return except && except.length > 0 ? ` ${JSON.stringify(except)}\n` : '\n';
+}
+
+/** A live-only message (no history id). */
 export function encodeRedisMessage(frame: Buffer, except?: readonly string[]): Buffer {
   if (!except || except.length === 0) return Buffer.concat([PLAIN_HEADER, frame]);
-  return Buffer.concat([Buffer.from(`SSE1 ${JSON.stringify(except)}\n`), frame]);
+  return Buffer.concat([Buffer.from('SSE1' + headerTail(except)), frame]);
 }
 
 /** `null` for anything that is not a message of ours (another publisher, garbage). */
 export function decodeRedisMessage(message: Buffer): DecodedMessage | null {
   if (message.length < MAGIC.length + 3 || MAGIC.compare(message, 0, MAGIC.length) !== 0)
     return null;
-  const marker = message[MAGIC.length];
+  let at = MAGIC.length;
+  let id: string | undefined;
+  if (message[at] === HASH) {
+    let end = at + 1;
+    while (end < message.length && message[end] !== SPACE && message[end] !== LF) end++;
+    id = message.toString('latin1', at + 1, end);
+    if (!HISTORY_ID.test(id)) return null;
+    at = end;
+  }
   let except: string[] | undefined;
-  let frameStart: number;
-  if (marker === LF) {
-    frameStart = MAGIC.length + 1;
-  } else if (marker === SPACE) {
-    const end = message.indexOf(LF, MAGIC.length + 1);
+  if (message[at] === SPACE) {
+    const end = message.indexOf(LF, at + 1);
     if (end === -1) return null;
     try {
-      const parsed: unknown = JSON.parse(message.toString('utf8', MAGIC.length + 1, end));
-      if (!Array.isArray(parsed) || !parsed.every((id) => typeof id === 'string')) return null;
+      const parsed: unknown = JSON.parse(message.toString('utf8', at + 1, end));
+      if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) return null;
       except = parsed;
     } catch {
       return null;
     }
-    frameStart = end + 1;
-  } else {
-    return null;
+    at = end;
   }
-  const frame = message.subarray(frameStart);
+  if (message[at] !== LF) return null;
+  const frame = message.subarray(at + 1);
   // A frame is complete only if it ends with a blank line; anything else would corrupt streams.
   if (frame.length < 2 || frame[frame.length - 1] !== LF || frame[frame.length - 2] !== LF)
     return null;
-  return { frame, except };
+  return { frame, except, id };
 }

@@ -1,13 +1,22 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { describeError, type SseLogger } from '../connection/index.js';
 import { loadIoredis } from './load-ioredis.js';
-import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
+import { parseEventId } from './history/event-id.js';
+import { keepsHistory, type HistoryOptions, type HistoryQuery } from './history/history-options.js';
+import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './history/redis-history.scripts.js';
+import { decodeRedisMessage, encodeRedisMessage, headerTail } from './redis-message.codec.js';
 import {
   SsePublishError,
   type SseTransport,
+  type TransportPublishOptions,
   type TransportSink,
   type TransportState,
 } from './sse-transport.js';
+
+interface HistoryCommands {
+  ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string>;
+  sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, [Buffer, Buffer[]][]]>;
+}
 
 export interface RedisTransportOptions {
   /** `redis://` URL for the connections the transport opens (and closes). */
@@ -42,7 +51,10 @@ export class RedisTransport implements SseTransport {
   private closing = false;
   private ready: Promise<void> | null = null;
 
-  constructor(private readonly config: RedisTransportOptions = {}) {
+  constructor(
+    private readonly config: RedisTransportOptions = {},
+    private readonly historyOptions?: HistoryOptions,
+  ) {
     this.prefix = config.channelPrefix ?? 'sse:';
     this.publishTimeout = config.publishTimeout ?? 5000;
   }
@@ -68,6 +80,11 @@ export class RedisTransport implements SseTransport {
       const options: RedisOptions = { ...this.config.options, ...publisherOptions };
       this.publisher = this.config.url ? new Redis(this.config.url, options) : new Redis(options);
     }
+    this.publisher.defineCommand('ssePublishWithHistory', {
+      numberOfKeys: 3,
+      lua: PUBLISH_WITH_HISTORY,
+    });
+    this.publisher.defineCommand('sseReadHistory', { numberOfKeys: 3, lua: READ_HISTORY });
     // Resubscription is ours (see watch), so that it can be logged and counted.
     this.subscriber = this.publisher.duplicate({
       autoResubscribe: false,
@@ -86,25 +103,66 @@ export class RedisTransport implements SseTransport {
    * While the publisher is reconnecting, a publish waits for it (in publish order) up to
    * `publishTimeout`, then rejects and is never sent: a rejected publish is not delivered later.
    */
-  publish(channel: string, frame: Buffer, except?: readonly string[]): Promise<void> {
-    const message = encodeRedisMessage(frame, except);
+  publish(
+    channel: string,
+    body: Buffer,
+    options: TransportPublishOptions = {},
+  ): Promise<string | undefined> {
     const what = `publish to "${channel}"`;
     const deadline = Date.now() + this.publishTimeout;
+    const withHistory = options.history !== false && this.keepsHistory(channel);
+    const send = (): Promise<string | undefined> =>
+      withHistory
+        ? (this.publisher as unknown as HistoryCommands).ssePublishWithHistory(
+            ...this.historyKeys(channel),
+            this.prefix + channel,
+            headerTail(options.except),
+            body,
+            this.historyOptions!.size,
+            Math.round((this.historyOptions!.ttl ?? 0) * 1000),
+          )
+        : this.publisher
+            .publish(this.prefix + channel, encodeRedisMessage(body, options.except))
+            .then(() => undefined);
     // Past the deadline nothing is sent, so a publish that rejected is never delivered later.
-    const attempt = (): Promise<void> => {
+    const attempt = (): Promise<string | undefined> => {
       if (Date.now() >= deadline) return Promise.reject(this.timeoutError(what));
       if (this.publisher.status !== 'ready') return this.publisherReady().then(attempt);
-      return this.publisher.publish(this.prefix + channel, message).then(
-        () => undefined,
-        (error: unknown) => {
-          // Refused before it was written (the socket just died): wait for the reconnection.
-          if (NOT_WRITTEN.test(describeError(error).message))
-            return this.publisherReady().then(attempt);
-          throw error;
-        },
-      );
+      return send().catch((error: unknown) => {
+        // Refused before it was written (the socket just died): wait for the reconnection.
+        if (NOT_WRITTEN.test(describeError(error).message))
+          return this.publisherReady().then(attempt);
+        throw error;
+      });
     };
     return this.withTimeout(attempt(), what, deadline);
+  }
+
+  keepsHistory(channel: string): boolean {
+    return keepsHistory(this.historyOptions, channel);
+  }
+
+  async history(channel: string, sinceId: string): Promise<HistoryQuery> {
+    const since = parseEventId(sinceId);
+    if (!since) return { events: [], gap: true };
+    const read = (this.publisher as unknown as HistoryCommands).sseReadHistoryBuffer(
+      ...this.historyKeys(channel),
+      sinceId,
+    );
+    const [lastSeq, markText, entries] = await this.withTimeout(read, `history of "${channel}"`);
+    if (since.seq > Number(lastSeq.toString())) return { events: [], gap: true };
+    const mark = parseEventId(markText.toString());
+    const ttlMs = (this.historyOptions?.ttl ?? 0) * 1000;
+    const gap = (!!mark && mark.seq > since.seq) || (ttlMs > 0 && since.ms < Date.now() - ttlMs);
+    return {
+      events: entries.map(([id, fields]) => ({ id: id.toString(), frame: fields[1] })),
+      gap,
+    };
+  }
+
+  private historyKeys(channel: string): [string, string, string] {
+    const base = `${this.prefix}{history}:`;
+    return [`${base}seq`, `${base}stream:${channel}`, `${base}trimmed:${channel}`];
   }
 
   subscribe(channel: string): Promise<void> {
@@ -144,7 +202,7 @@ export class RedisTransport implements SseTransport {
       }
       return;
     }
-    this.sink?.(channel, decoded.frame, decoded.except);
+    this.sink?.(channel, decoded.frame, decoded.except, decoded.id);
   }
 
   private watch(client: Redis, role: string, setUp: (up: boolean) => void): void {

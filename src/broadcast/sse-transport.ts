@@ -1,13 +1,24 @@
 import type { SseLogger } from '../connection/index.js';
+import type { HistoryQuery } from './history/history-options.js';
 
 export type TransportState = 'up' | 'down';
 
-/** Where a transport hands every message for a channel this process subscribed to. */
+/**
+ * Where a transport hands every message for a channel this process subscribed to. `id` is the
+ * history id the frame carries (its `id:` line), when the channel keeps history.
+ */
 export type TransportSink = (
   channel: string,
   frame: Buffer,
   except: readonly string[] | undefined,
+  id: string | undefined,
 ) => void;
+
+export interface TransportPublishOptions {
+  except?: readonly string[];
+  /** `false`: live only, even on a channel with history (not stored, no id). */
+  history?: boolean;
+}
 
 /**
  * Carries encoded frames between processes. A transport calls the sink for each message on a
@@ -17,13 +28,23 @@ export interface SseTransport {
   /** Called once, before anything else. */
   start(sink: TransportSink, logger: SseLogger): Promise<void>;
   /**
-   * Resolves once the message is accepted for delivery to every process (memory: delivered;
-   * Redis: `PUBLISH` acknowledged). Rejects with {@link SsePublishError} when it can't be.
+   * Publishes a frame. On a channel with history the transport assigns the id, prepends the
+   * `id:` line, stores the event and resolves with the id; otherwise resolves with `undefined`.
+   * Resolves once accepted for delivery to every process (memory: delivered; Redis: stored and
+   * `PUBLISH`ed); rejects with {@link SsePublishError} when it can't be.
    */
-  publish(channel: string, frame: Buffer, except?: readonly string[]): Promise<void>;
+  publish(
+    channel: string,
+    body: Buffer,
+    options?: TransportPublishOptions,
+  ): Promise<string | undefined>;
   /** Start receiving a channel. Resolves once messages on it will reach the sink. */
   subscribe(channel: string): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
+  /** Whether `channel` keeps history. */
+  keepsHistory(channel: string): boolean;
+  /** Events of a history channel published after `sinceId`. */
+  history(channel: string, sinceId: string): Promise<HistoryQuery>;
   readonly state: TransportState;
   /** Releases what the transport opened. */
   close(): Promise<void>;

@@ -59,6 +59,8 @@ export class SseConnection implements KeepaliveTarget {
   readonly endpoint: string;
   /** The `Last-Event-ID` header; `null` when absent or malformed (over 1 KiB, NUL, CR or LF). */
   readonly lastEventId: string | null;
+  /** Whether the request carried a `Last-Event-ID` header at all (valid or not). */
+  readonly resuming: boolean;
 
   // Typed as HTTP/1 for the calls both response kinds share; HTTP/2 responses are used the same way.
   private readonly response: ServerResponse;
@@ -69,6 +71,8 @@ export class SseConnection implements KeepaliveTarget {
   private reason: SseDisconnectReason | null = null;
   private closeListeners: SseCloseListener[] = [];
   private joined: Set<string> | null = null;
+  private replayedChannels: Set<string> | null = null;
+  private gap: boolean | null = null;
   private userStash: Record<string, unknown> | null = null;
   private abortController: AbortController | null = null;
   /** Set when broadcasts may bypass `ServerResponse.write` (see `open`). */
@@ -81,6 +85,7 @@ export class SseConnection implements KeepaliveTarget {
     this.response = init.response as ServerResponse;
     this.endpoint = init.endpoint;
     this.lastEventId = init.lastEventId;
+    this.resuming = init.request.headers['last-event-id'] !== undefined;
     this.keepaliveScheduler = init.keepaliveScheduler;
     this.membership = init.channels;
     this.logger = init.logger;
@@ -163,17 +168,50 @@ export class SseConnection implements KeepaliveTarget {
   join(channel: string): Promise<void> {
     if (this.isClosed) return Promise.reject(new SseClosedError(this.id));
     if (!this.membership) {
-      return Promise.reject(
-        new Error(
-          'Channels need broadcasting: use SseModule or pass `broadcaster` to createSseHandler',
-        ),
-      );
+      return Promise.reject(new Error(NO_CHANNELS));
     }
     if (typeof channel !== 'string' || channel.length === 0) {
       throw new TypeError('Channel name must be a non-empty string');
     }
     (this.joined ??= new Set()).add(channel);
     return this.membership.join(this, channel);
+  }
+
+  /**
+   * After a resumed connection joined a channel with history: `false` when every missed event was
+   * replayed, `true` when some may be lost (the id is older than what is kept, unknown or
+   * malformed: send a full refresh). `null` when the request had no `Last-Event-ID` (or before
+   * the first such join). Final once the `join` that replays has resolved.
+   */
+  get replayGap(): boolean | null {
+    return this.gap;
+  }
+
+  /**
+   * Sends the events of a history channel published after `sinceId`, without joining it.
+   * Resolves with `true` when some may be missing (as `replayGap`).
+   */
+  replay(channel: string, sinceId: string): Promise<boolean> {
+    if (this.isClosed) return Promise.reject(new SseClosedError(this.id));
+    if (!this.membership) return Promise.reject(new Error(NO_CHANNELS));
+    return this.membership.replay(this, channel, sinceId);
+  }
+
+  /**
+   * Whether joining `channel` must first replay what this connection missed; true once per
+   * channel, for a resumed connection on a channel with history.
+   * @internal
+   */
+  takeReplayRequest(channel: string, channelKeepsHistory: boolean): boolean {
+    if (!this.resuming || !channelKeepsHistory) return false;
+    if (this.replayedChannels?.has(channel)) return false;
+    (this.replayedChannels ??= new Set()).add(channel);
+    return true;
+  }
+
+  /** @internal */
+  noteReplay(gap: boolean): void {
+    this.gap = this.gap === true || gap;
   }
 
   /** Leaves a broadcast channel; a no-op if not in it. */
@@ -313,3 +351,5 @@ export class SseConnection implements KeepaliveTarget {
 }
 
 const EMPTY_SET: ReadonlySet<string> = new Set();
+const NO_CHANNELS =
+  'Channels need broadcasting: use SseModule, or pass `channels` from createBroadcaster() to createSseHandler';

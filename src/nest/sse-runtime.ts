@@ -21,7 +21,7 @@ export class SseRuntime implements EndpointRuntime, OnModuleDestroy, OnApplicati
   private accepting = true;
 
   private constructor(readonly options: SseModuleOptions) {
-    const transport = createTransport(options.transport, options.publishTimeout);
+    const transport = createTransport(options.transport, options.publishTimeout, options.history);
     this.channels = new ChannelHub(transport, this.logger);
     this.broadcast = new BroadcastService(
       this.channels,

@@ -1,4 +1,4 @@
-import type { SseTransportOptions } from '../../broadcast/index.js';
+import type { HistoryOptions, SseTransportOptions } from '../../broadcast/index.js';
 import type { SseConnectionClass } from '../../connection/index.js';
 
 /** Options of `SseModule.forRoot()` / `forRootAsync()`. */
@@ -13,4 +13,9 @@ export interface SseModuleOptions {
   transport?: SseTransportOptions;
   /** Milliseconds a publish (or a channel subscription) may wait for the transport. Default 5000. */
   publishTimeout?: number;
+  /**
+   * Keep the last `size` events of each channel (`ttl` seconds at most; `channels` picks which)
+   * and replay what a reconnecting client missed. Unset: no history.
+   */
+  history?: HistoryOptions;
 }

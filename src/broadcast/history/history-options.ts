@@ -1,0 +1,36 @@
+/** `SseModule.forRoot({ history })`: keep recent events per channel for `Last-Event-ID` replay. */
+export interface HistoryOptions {
+  /** Events kept per channel (the newest `size`). */
+  size: number;
+  /** Seconds an event is kept; unset keeps them until `size` pushes them out. */
+  ttl?: number;
+  /** Which channels keep history; default: all of them. */
+  channels?: (channel: string) => boolean;
+}
+
+/** What a transport returns for a replay request. */
+export interface HistoryQuery {
+  /** The frames to send, oldest first, each with its `id:` line. */
+  events: { id: string; frame: Buffer }[];
+  /** `true` when the client may have missed events that are no longer kept, or the id is unknown. */
+  gap: boolean;
+}
+
+export function validateHistoryOptions(
+  options: HistoryOptions | undefined,
+): HistoryOptions | undefined {
+  if (!options) return undefined;
+  if (!Number.isSafeInteger(options.size) || options.size < 1) {
+    throw new TypeError(`history.size must be a positive integer, got ${String(options.size)}`);
+  }
+  if (options.ttl !== undefined && !(options.ttl > 0)) {
+    throw new TypeError(
+      `history.ttl must be a positive number of seconds, got ${String(options.ttl)}`,
+    );
+  }
+  return options;
+}
+
+export function keepsHistory(options: HistoryOptions | undefined, channel: string): boolean {
+  return !!options && (options.channels ? options.channels(channel) : true);
+}

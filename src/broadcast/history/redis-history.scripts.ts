@@ -1,0 +1,55 @@
+/**
+ * Lua run by Redis for history. One script takes the next id from one counter for all channels of
+ * the prefix, stores the event in the channel's stream and publishes it, atomically: a publish
+ * that resolved is stored, the live copy carries the stream's id, and ids of all channels are in
+ * one order. Trimming is amortised like `MAXLEN ~ size` (in steps of up to 100 entries) but exact,
+ * so the script knows the newest id it removed (Redis 7.0 does not record it) and a replay can
+ * tell whether the client missed something that is gone.
+ *
+ * KEYS: 1 counter hash, 2 stream, 3 trim mark.
+ */
+export const PUBLISH_WITH_HISTORY = `
+local function seqOf(id) return tonumber(string.match(id, '-(%d+)$')) end
+local size, ttlMs = tonumber(ARGV[4]), tonumber(ARGV[5])
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local lastMs = tonumber(redis.call('HGET', KEYS[1], 'ms') or '0')
+if ms < lastMs then ms = lastMs end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[1], 'ms', ms)
+local id = ms .. '-' .. seq
+local frame = 'id: ' .. id .. '\\n' .. ARGV[3]
+redis.call('XADD', KEYS[2], id, 'f', frame)
+local mark = nil
+local length = redis.call('XLEN', KEYS[2])
+if length >= size + math.min(100, size) then
+  local excess = length - size
+  local head = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', excess + 1)
+  mark = head[excess][1]
+  redis.call('XTRIM', KEYS[2], 'MINID', head[excess + 1][1])
+end
+if ttlMs > 0 then
+  local expired = redis.call('XREVRANGE', KEYS[2], '(' .. (ms - ttlMs) .. '-0', '-', 'COUNT', 1)
+  if #expired > 0 then
+    if not mark or seqOf(expired[1][1]) > seqOf(mark) then mark = expired[1][1] end
+    redis.call('XTRIM', KEYS[2], 'MINID', (ms - ttlMs) .. '-0')
+  end
+end
+if mark then
+  local previous = redis.call('GET', KEYS[3])
+  if not previous or seqOf(mark) > seqOf(previous) then redis.call('SET', KEYS[3], mark) end
+end
+if ttlMs > 0 then
+  redis.call('PEXPIRE', KEYS[2], ttlMs)
+  redis.call('PEXPIRE', KEYS[3], ttlMs)
+end
+redis.call('PUBLISH', ARGV[1], 'SSE1#' .. id .. ARGV[2] .. frame)
+return id
+`;
+
+/** KEYS as above; ARGV[1]: the id to read after. Returns { last issued seq, trim mark, entries }. */
+export const READ_HISTORY = `
+local last = redis.call('HGET', KEYS[1], 'seq') or '0'
+local mark = redis.call('GET', KEYS[3]) or ''
+return { last, mark, redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') }
+`;
