@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
  * process of its own (its CPU measured with process.cpuUsage()), the load client another.
  *
  * Options: --n=1000,5000  --only=raw,nest,better-sse,express,fastify,redis  --bursts=3
+ *          (also express-history, redis-history)
  *          --burst=200  --rate=50  --seconds=5  --out=bench/last-run.md  --profile=DIR (--cpu-prof)
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,11 +52,25 @@ const VARIANTS: Variant[] = [
     env: { PLATFORM: 'fastify' },
   },
   {
+    key: 'express-history',
+    name: '(d+h) this library, Express, history 1000',
+    script: 'servers/library.js',
+    path: '/sse',
+    env: { PLATFORM: 'express', HISTORY: '1000' },
+  },
+  {
     key: 'redis',
     name: '(f) this library, Redis transport',
     script: 'servers/library.js',
     path: '/sse',
     env: { PLATFORM: 'express', TRANSPORT: 'redis' },
+  },
+  {
+    key: 'redis-history',
+    name: '(f+h) this library, Redis transport, history 1000',
+    script: 'servers/library.js',
+    path: '/sse',
+    env: { PLATFORM: 'express', TRANSPORT: 'redis', HISTORY: '1000' },
   },
 ];
 const only = args.only?.split(',');

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { BroadcastService, SseEndpoint, SseModule } from '../../src/index.js';
 import { serveBenchmark } from '../server-harness.js';
 
-/** (d, e, f) This library: PLATFORM=express|fastify, TRANSPORT=memory|redis. */
+/** (d, e, f) This library: PLATFORM=express|fastify, TRANSPORT=memory|redis, HISTORY=<size>. */
 @SseEndpoint('/sse')
 class BenchEndpoint {}
 
@@ -21,6 +21,7 @@ const redis = process.env.TRANSPORT === 'redis';
             channelPrefix: `bench:${randomUUID()}:`,
           }
         : { type: 'memory' },
+      history: process.env.HISTORY ? { size: Number(process.env.HISTORY) } : undefined,
     }),
   ],
   providers: [BenchEndpoint],

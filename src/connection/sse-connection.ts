@@ -59,7 +59,7 @@ export class SseConnection implements KeepaliveTarget {
   readonly endpoint: string;
   /** The `Last-Event-ID` header; `null` when absent or malformed (over 1 KiB, NUL, CR or LF). */
   readonly lastEventId: string | null;
-  /** Whether the request carried a `Last-Event-ID` header at all (valid or not). */
+  /** Whether the request carried a non-empty `Last-Event-ID` header (valid or not). */
   readonly resuming: boolean;
 
   // Typed as HTTP/1 for the calls both response kinds share; HTTP/2 responses are used the same way.
@@ -85,7 +85,8 @@ export class SseConnection implements KeepaliveTarget {
     this.response = init.response as ServerResponse;
     this.endpoint = init.endpoint;
     this.lastEventId = init.lastEventId;
-    this.resuming = init.request.headers['last-event-id'] !== undefined;
+    const header = init.request.headers['last-event-id'];
+    this.resuming = header !== undefined && header !== '';
     this.keepaliveScheduler = init.keepaliveScheduler;
     this.membership = init.channels;
     this.logger = init.logger;

@@ -1,0 +1,41 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import {
+  SseEndpoint,
+  SseModule,
+  type OnSseConnect,
+  type SseConnection,
+  type SseModuleOptions,
+} from '../../src/index.js';
+
+/**
+ * A test endpoint: joins the channels named in `?channels=a,b` (replaying history when resumed),
+ * then sends `ready` with its id and `replayGap`.
+ */
+@SseEndpoint('/stream', { retry: 100 })
+export class StreamEndpoint implements OnSseConnect {
+  readonly connections: SseConnection[] = [];
+
+  async onConnect(sse: SseConnection): Promise<void> {
+    this.connections.push(sse);
+    for (const channel of String(sse.request.query.channels ?? '')
+      .split(',')
+      .filter(Boolean)) {
+      await sse.join(channel);
+    }
+    await sse.sendEvent({
+      event: 'ready',
+      data: { id: sse.id, replayGap: sse.replayGap, pid: process.pid },
+    });
+  }
+}
+
+/** An app module with `StreamEndpoint` and the given SseModule options. */
+export function streamApp(options: SseModuleOptions): DynamicModule {
+  @Module({})
+  class StreamAppModule {}
+  return {
+    module: StreamAppModule,
+    imports: [SseModule.forRoot(options)],
+    providers: [StreamEndpoint],
+  };
+}
