@@ -224,4 +224,24 @@ describe.each(TRANSPORTS)('history and Last-Event-ID replay on the %s transport'
     client.close();
     resumed.close();
   });
+
+  it('replays a channel on demand with sse.replay, without joining it', async () => {
+    await start({ size: 100 });
+    const ids: string[] = [];
+    for (let i = 1; i <= 5; i++) ids.push((await broadcast.publish('archive', `old${i}`))!);
+    const client = await RawSseClient.open(`${server.url}/stream?replay=archive`, {
+      'Last-Event-ID': ids[1],
+    });
+    await client.waitFor((c) => c.events.some((e) => e.event === 'ready'));
+    expect(dataOf(client)).toEqual(['old3', 'old4', 'old5']);
+    expect(JSON.parse(client.events[3].data)).toMatchObject({
+      replayedGap: false,
+      replayGap: false, // the endpoint channel keeps history too, and had nothing to replay
+    });
+    await broadcast.publish('archive', 'not joined');
+    await broadcast.publish('/stream', 'joined');
+    await client.waitForEvents(5);
+    expect(dataOf(client)).toEqual(['old3', 'old4', 'old5', 'joined']);
+    client.close();
+  });
 });

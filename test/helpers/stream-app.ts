@@ -9,7 +9,7 @@ import {
 
 /**
  * A test endpoint: joins the channels named in `?channels=a,b` (replaying history when resumed),
- * then sends `ready` with its id and `replayGap`.
+ * replays `?replay=channel` on demand without joining it, then sends `ready` with its id and gaps.
  */
 @SseEndpoint('/stream', { retry: 100 })
 export class StreamEndpoint implements OnSseConnect {
@@ -22,9 +22,12 @@ export class StreamEndpoint implements OnSseConnect {
       .filter(Boolean)) {
       await sse.join(channel);
     }
+    const onDemand = sse.request.query.replay;
+    const replayedGap =
+      typeof onDemand === 'string' ? await sse.replay(onDemand, sse.lastEventId ?? '0-0') : null;
     await sse.sendEvent({
       event: 'ready',
-      data: { id: sse.id, replayGap: sse.replayGap, pid: process.pid },
+      data: { id: sse.id, replayGap: sse.replayGap, replayedGap, pid: process.pid },
     });
   }
 }
