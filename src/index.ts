@@ -20,6 +20,8 @@ export {
   type AuthorizeSse,
   type SseEndpointHooks,
   type SseEndpointOptions,
+  type SseConnectionKey,
+  type SlowConsumerPolicy,
   type SseConnectionClass,
   type SseHandler,
   type SseHandlerOptions,
@@ -48,4 +50,9 @@ export {
   type SseModuleOptions,
   type SseEndpointDecoratorOptions,
   type SseEndpointVersion,
+  SseMetrics,
+  SseHealthIndicator,
+  SseHealthCheckError,
+  type SseMetricsSnapshot,
+  type SseHealthResult,
 } from './nest/index.js';

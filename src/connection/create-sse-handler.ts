@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChannelMembership } from './channel-membership.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { SseEndpointHooks } from './endpoint-hooks.js';
-import type { SseEndpointOptions } from './endpoint-options.js';
+import { resolveEndpointOptions, type SseEndpointOptions } from './endpoint-options.js';
+import { LifetimeScheduler } from './lifetime-scheduler.js';
+import { SseCounters } from './sse-counters.js';
 import { EndpointRunner } from './endpoint-runner.js';
 import { KeepaliveScheduler } from './keepalive-scheduler.js';
 import { SseConnection } from './sse-connection.js';
@@ -24,7 +26,7 @@ export interface SseHandler {
   (request: IncomingMessage, response: ServerResponse): void;
   /** The open connections. */
   readonly connections: ConnectionRegistry;
-  /** Closes every open connection with reason `'shutdown'` and stops the keepalive timers. */
+  /** Refuses new streams (503), closes every open one with reason `'shutdown'`, stops the timers. */
   close(): void;
 }
 
@@ -44,16 +46,22 @@ export function createSseHandler(
   const keepaliveScheduler = new KeepaliveScheduler();
   const registry = new ConnectionRegistry();
   const path = options.path ?? '/';
+  const lifetimeScheduler = new LifetimeScheduler();
+  const runtime = {
+    keepaliveScheduler,
+    lifetimeScheduler,
+    registry,
+    counters: new SseCounters(),
+    channels: options.channels,
+    logger,
+    isAccepting: true,
+  };
   const runner = new EndpointRunner(
     endpoint.constructor?.name ?? 'endpoint',
     path,
     endpoint,
-    {
-      keepalive: options.keepalive ?? 0,
-      retry: options.retry,
-      connectionClass: options.connectionClass ?? SseConnection,
-    },
-    { keepaliveScheduler, registry, channels: options.channels, logger },
+    resolveEndpointOptions(options, {}, SseConnection),
+    runtime,
   );
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -92,8 +100,10 @@ export function createSseHandler(
   }) as SseHandler;
   Object.defineProperty(handler, 'connections', { value: registry });
   handler.close = () => {
+    runtime.isAccepting = false;
     for (const connection of [...registry.connections()]) connection.terminate('shutdown');
     keepaliveScheduler.clear();
+    lifetimeScheduler.clear();
   };
   return handler;
 }

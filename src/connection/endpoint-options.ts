@@ -1,4 +1,8 @@
-import type { SseConnection, SseConnectionInit } from './sse-connection.js';
+import type { SseConnection, SseConnectionInit, SlowConsumerPolicy } from './sse-connection.js';
+import type { SseRequest } from './sse-request.js';
+
+/** The key a connection is counted under for `maxConnectionsPerKey` (e.g. the user id). */
+export type SseConnectionKey = (request: SseRequest) => string | undefined;
 
 /** A subclass of `SseConnection` (the seed's `sse_class`). */
 export type SseConnectionClass<C extends SseConnection = SseConnection> = new (
@@ -13,6 +17,44 @@ export interface SseEndpointOptions {
   retry?: number;
   /** A subclass of `SseConnection` to construct instead of `SseConnection`. */
   connectionClass?: SseConnectionClass;
+  /**
+   * Bytes that may wait for one connection beyond what its socket accepted (default 1 MiB);
+   * past it, `slowConsumer` applies.
+   */
+  maxBufferedBytes?: number;
+  /** `'close'` (default): end the stream, reason `'slow-consumer'`; `'drop'`: skip events until it drains. */
+  slowConsumer?: SlowConsumerPolicy;
+  /** Open streams allowed on the endpoint in this process; over it: `503` with `Retry-After`. */
+  maxConnections?: number;
+  /** Open streams allowed per `connectionKey` on the endpoint in this process; over it: `429`. */
+  maxConnectionsPerKey?: number;
+  /** The key for `maxConnectionsPerKey`; `undefined` means not counted. */
+  connectionKey?: SseConnectionKey;
+  /** Seconds (±10 % jitter) after which a stream ends with a `retry:` hint, reason `'lifetime'`. */
+  maxLifetime?: number;
+}
+
+/** Default of `maxBufferedBytes`: 1 MiB. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** Fills in the defaults of endpoint options from a base (the module's options). */
+export function resolveEndpointOptions(
+  options: SseEndpointOptions,
+  defaults: SseEndpointOptions,
+  fallbackClass: SseConnectionClass,
+): ResolvedEndpointOptions {
+  return {
+    keepalive: options.keepalive ?? defaults.keepalive ?? 0,
+    retry: options.retry ?? defaults.retry,
+    connectionClass: options.connectionClass ?? defaults.connectionClass ?? fallbackClass,
+    maxBufferedBytes:
+      options.maxBufferedBytes ?? defaults.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    slowConsumer: options.slowConsumer ?? defaults.slowConsumer ?? 'close',
+    maxConnections: options.maxConnections ?? defaults.maxConnections,
+    maxConnectionsPerKey: options.maxConnectionsPerKey ?? defaults.maxConnectionsPerKey,
+    connectionKey: options.connectionKey ?? defaults.connectionKey,
+    maxLifetime: options.maxLifetime ?? defaults.maxLifetime,
+  };
 }
 
 /** Endpoint settings with every default applied. */
@@ -20,4 +62,10 @@ export interface ResolvedEndpointOptions {
   keepalive: number;
   retry: number | undefined;
   connectionClass: SseConnectionClass;
+  maxBufferedBytes: number;
+  slowConsumer: SlowConsumerPolicy;
+  maxConnections: number | undefined;
+  maxConnectionsPerKey: number | undefined;
+  connectionKey: SseConnectionKey | undefined;
+  maxLifetime: number | undefined;
 }

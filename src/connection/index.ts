@@ -3,6 +3,9 @@ export {
   type SseConnectionInit,
   type SseResponse,
   type SseCloseListener,
+  type SlowConsumerPolicy,
+  type WriteLimits,
+  type OpenOptions,
 } from './sse-connection.js';
 export { SseClosedError } from './sse-closed.error.js';
 export type { SseDisconnectReason } from './disconnect-reason.js';
@@ -13,10 +16,13 @@ export type {
   AuthorizeSse,
   SseEndpointHooks,
 } from './endpoint-hooks.js';
-export type {
-  SseEndpointOptions,
-  ResolvedEndpointOptions,
-  SseConnectionClass,
+export {
+  resolveEndpointOptions,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  type SseEndpointOptions,
+  type ResolvedEndpointOptions,
+  type SseConnectionClass,
+  type SseConnectionKey,
 } from './endpoint-options.js';
 export {
   EndpointRunner,
@@ -25,7 +31,9 @@ export {
   type PrepareResult,
 } from './endpoint-runner.js';
 export { KeepaliveScheduler, type KeepaliveTarget } from './keepalive-scheduler.js';
+export { LifetimeScheduler, type LifetimeTarget } from './lifetime-scheduler.js';
 export { ConnectionRegistry } from './connection-registry.js';
+export { SseCounters } from './sse-counters.js';
 export type { ChannelMembership } from './channel-membership.js';
 export { createSseHandler, type SseHandler, type SseHandlerOptions } from './create-sse-handler.js';
 export { consoleLogger, describeError, type SseLogger } from './sse-logger.js';

@@ -15,7 +15,9 @@ import type { SseDisconnectReason } from './disconnect-reason.js';
 import type { KeepaliveScheduler, KeepaliveTarget } from './keepalive-scheduler.js';
 import { OutgoingFrame } from './outgoing-frame.js';
 import { SseClosedError } from './sse-closed.error.js';
-import { corkUntilTickEnd } from './tick-cork.js';
+import type { LifetimeScheduler, LifetimeTarget } from './lifetime-scheduler.js';
+import type { SseCounters } from './sse-counters.js';
+import { flushAtTickEnd, type TickFlushTarget } from './tick-flush.js';
 import { describeError, type SseLogger } from './sse-logger.js';
 import type { SseRequest } from './sse-request.js';
 
@@ -33,6 +35,27 @@ export interface SseConnectionInit {
   /** Absent when the connection runs without broadcasting (`join` then throws). */
   channels?: ChannelMembership;
   logger: SseLogger;
+  /** The byte bound and what happens past it. */
+  limits: WriteLimits;
+  counters: SseCounters;
+  lifetimeScheduler: LifetimeScheduler;
+}
+
+/** What a slow client gets past `maxBufferedBytes`: closed (`'close'`) or events dropped (`'drop'`). */
+export type SlowConsumerPolicy = 'close' | 'drop';
+
+export interface WriteLimits {
+  /** The most bytes that may wait for this connection beyond what its socket accepted. */
+  maxBufferedBytes: number;
+  slowConsumer: SlowConsumerPolicy;
+}
+
+/** How `open` starts the stream. @internal */
+export interface OpenOptions {
+  retry?: number;
+  keepalive: number;
+  /** Seconds (±10 %) after which the stream ends with reason `'lifetime'`. */
+  maxLifetime?: number;
 }
 
 export type SseCloseListener = (reason: SseDisconnectReason) => void;
@@ -50,7 +73,7 @@ const KEEPALIVE = new OutgoingFrame(KEEPALIVE_FRAME);
  * return `false` instead. Invalid fields (`event`/`id` with a line break, a bad `retry`) throw
  * `TypeError` from `send*` and make `trySend*` return `false`.
  */
-export class SseConnection implements KeepaliveTarget {
+export class SseConnection implements KeepaliveTarget, TickFlushTarget, LifetimeTarget {
   /** A unique id (UUID), usable in `publish(..., { except })` from any process. */
   readonly id: string = randomUUID();
   /** The request that opened the stream. */
@@ -67,7 +90,17 @@ export class SseConnection implements KeepaliveTarget {
   private readonly keepaliveScheduler: KeepaliveScheduler;
   private readonly membership: ChannelMembership | undefined;
   private readonly logger: SseLogger;
+  private readonly limits: WriteLimits;
+  private readonly counters: SseCounters;
+  private readonly lifetimeScheduler: LifetimeScheduler;
   private isClosed = false;
+  /** Written to in the current tick (flushTick pending). */
+  private inTick = false;
+  /** This connection corked its socket for the current tick. */
+  private corked = false;
+  /** Over the byte bound with `slowConsumer: 'drop'`: broadcasts skip it until it drains. */
+  private dropping = false;
+  private retryHint: number | undefined;
   private reason: SseDisconnectReason | null = null;
   private closeListeners: SseCloseListener[] = [];
   private joined: Set<string> | null = null;
@@ -90,6 +123,9 @@ export class SseConnection implements KeepaliveTarget {
     this.keepaliveScheduler = init.keepaliveScheduler;
     this.membership = init.channels;
     this.logger = init.logger;
+    this.limits = init.limits;
+    this.counters = init.counters;
+    this.lifetimeScheduler = init.lifetimeScheduler;
   }
 
   /** A per-connection object for the application's own state. */
@@ -114,6 +150,11 @@ export class SseConnection implements KeepaliveTarget {
   /** Why the connection closed, or `null` while it is open. */
   get closeReason(): SseDisconnectReason | null {
     return this.reason;
+  }
+
+  /** Bytes written to this connection that its socket has not accepted yet. */
+  get bufferedBytes(): number {
+    return this.isClosed ? 0 : this.response.writableLength;
   }
 
   /** The broadcast channels this connection is in (its endpoint's channel included). */
@@ -251,7 +292,7 @@ export class SseConnection implements KeepaliveTarget {
    * Writes the status line and headers at once, then the initial `retry:` hint.
    * @internal
    */
-  open(retry: number | undefined, keepaliveSeconds: number): void {
+  open({ retry, keepalive, maxLifetime }: OpenOptions): void {
     const response = this.response;
     response.on('close', () => this.markClosed('client'));
     response.on('error', () => this.terminate('client', true));
@@ -270,8 +311,10 @@ export class SseConnection implements KeepaliveTarget {
     if (chunked && socket && !Object.prototype.hasOwnProperty.call(response, 'write')) {
       this.chunkedSocket = socket;
     }
+    this.retryHint = retry;
     if (retry !== undefined) this.tryWrite(() => encodeEvent({ retry }));
-    if (keepaliveSeconds > 0) this.keepaliveScheduler.set(this, keepaliveSeconds);
+    if (keepalive > 0) this.keepaliveScheduler.set(this, keepalive);
+    if (maxLifetime && maxLifetime > 0) this.lifetimeScheduler.schedule(this, maxLifetime);
   }
 
   /**
@@ -280,20 +323,81 @@ export class SseConnection implements KeepaliveTarget {
    */
   deliver(frame: OutgoingFrame): void {
     if (this.isClosed) return;
-    const socket = this.chunkedSocket;
-    if (socket) {
-      corkUntilTickEnd(socket);
-      socket.write(frame.chunked);
-    } else this.response.write(frame.bytes);
+    if (this.dropping && !this.hasDrained()) {
+      this.counters.eventsDropped++;
+      return;
+    }
+    this.counters.eventsSent++;
+    this.writeShared(frame);
   }
 
   /** @internal */
   sendKeepalive(): void {
-    this.deliver(KEEPALIVE);
+    if (!this.isClosed) this.writeShared(KEEPALIVE);
+  }
+
+  /**
+   * Ends the stream at the end of its `maxLifetime`, after a `retry:` hint.
+   * @internal
+   */
+  expire(): void {
+    if (this.isClosed) return;
+    this.tryWrite(() => encodeEvent({ retry: this.retryHint ?? 1000 }));
+    this.terminate('lifetime');
+  }
+
+  /**
+   * End of a tick in which this connection was written to: the tick's frames leave in one
+   * `writev`, then the bytes still waiting in Node are held against `maxBufferedBytes`.
+   * @internal
+   */
+  flushTick(): void {
+    this.inTick = false;
+    if (this.corked) {
+      this.corked = false;
+      this.chunkedSocket?.uncork();
+    }
+    if (this.isClosed || this.response.writableLength <= this.limits.maxBufferedBytes) return;
+    if (this.limits.slowConsumer === 'drop') {
+      this.dropping = true;
+      return;
+    }
+    this.counters.slowConsumerCloses++;
+    this.logger.warn(
+      `Closed SSE connection ${this.id} on ${this.endpoint}: slow consumer, ` +
+        `${this.response.writableLength} bytes waiting (maxBufferedBytes ${this.limits.maxBufferedBytes})`,
+    );
+    this.terminate('slow-consumer', true);
+  }
+
+  private writeShared(frame: OutgoingFrame): void {
+    const bytes = frame.bytes.length;
+    this.counters.bytesWritten += bytes;
+    const socket = this.chunkedSocket;
+    if (!this.inTick) this.startTick(socket);
+    if (socket) socket.write(frame.chunked);
+    else this.response.write(frame.bytes);
+  }
+
+  private startTick(socket: Socket | null): void {
+    this.inTick = true;
+    if (socket && !socket.writableCorked) {
+      socket.cork();
+      this.corked = true;
+    }
+    flushAtTickEnd(this);
+  }
+
+  /** Half the bound as hysteresis, so a dropping connection does not flap at the limit. */
+  private hasDrained(): boolean {
+    if (this.response.writableLength > this.limits.maxBufferedBytes / 2) return false;
+    this.dropping = false;
+    return true;
   }
 
   private write(frame: string): Promise<void> {
     if (this.isClosed) return Promise.reject(new SseClosedError(this.id));
+    this.countDirectWrite(frame);
     if (this.response.write(frame)) return RESOLVED;
     return (this.drained ??= new Promise<void>((resolve, reject) => {
       this.settleDrain = (error) => (error ? reject(error) : resolve());
@@ -308,8 +412,15 @@ export class SseConnection implements KeepaliveTarget {
     } catch {
       return false;
     }
+    this.countDirectWrite(frame);
     this.response.write(frame);
     return true;
+  }
+
+  private countDirectWrite(frame: string): void {
+    this.counters.eventsSent++;
+    this.counters.bytesWritten += Buffer.byteLength(frame);
+    if (!this.inTick) this.startTick(this.chunkedSocket);
   }
 
   private onDrain(): void {
@@ -324,6 +435,7 @@ export class SseConnection implements KeepaliveTarget {
     this.isClosed = true;
     this.reason = reason;
     this.keepaliveScheduler.remove(this);
+    this.lifetimeScheduler.cancel(this);
     if (this.joined) {
       for (const channel of this.joined) this.membership?.leave(this, channel);
       this.joined = null;

@@ -13,3 +13,9 @@ export {
 } from './sse-module-definition.js';
 export { SseRuntime } from './sse-runtime.js';
 export { SSE_ENDPOINT_METADATA } from './constants.js';
+export { SseMetrics, type SseMetricsSnapshot } from './sse-metrics.js';
+export {
+  SseHealthIndicator,
+  SseHealthCheckError,
+  type SseHealthResult,
+} from './sse-health.indicator.js';

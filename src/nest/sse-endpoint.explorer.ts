@@ -17,6 +17,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import {
   EndpointRunner,
   SseConnection,
+  resolveEndpointOptions,
   type ResolvedEndpointOptions,
   type SseEndpointHooks,
 } from '../connection/index.js';
@@ -28,9 +29,6 @@ import { SSE_MODULE_OPTIONS } from './sse-module-definition.js';
 import { SSE_MESSAGES } from './sse.messages.js';
 import { SseMetadataAccessor } from './sse-metadata.accessor.js';
 import { SseRuntime } from './sse-runtime.js';
-
-/** Seconds a client is told to wait (`Retry-After`) when refused during shutdown. */
-const SHUTDOWN_RETRY_AFTER = '5';
 
 /**
  * Finds every `@SseEndpoint` provider at `onModuleInit` and serves it as a `GET` route of the
@@ -86,21 +84,12 @@ export class SseEndpointExplorer implements OnModuleInit {
   }
 
   private resolve({ options }: SseEndpointMetadata): ResolvedEndpointOptions {
-    return {
-      keepalive: options.keepalive ?? this.options.keepalive ?? 0,
-      retry: options.retry ?? this.options.retry,
-      connectionClass: options.connectionClass ?? this.options.connectionClass ?? SseConnection,
-    };
+    return resolveEndpointOptions(options, this.options, SseConnection);
   }
 
   private createHandler(platform: SsePlatform, runner: EndpointRunner, instance: SseEndpointHooks) {
-    const runtime = this.runtime;
     // Guards, interceptors and filters see this function as the route handler.
     const handleSseRequest = async (req: unknown, res: unknown): Promise<void> => {
-      if (!runtime.isAccepting) {
-        platform.response(res).setHeader('Retry-After', SHUTDOWN_RETRY_AFTER);
-        throw new ServiceUnavailableException(SSE_MESSAGES.shuttingDown);
-      }
       const prepared = await runner.prepare(platform.request(req), platform.response(res));
       if ('rejection' in prepared) {
         const { status, message, headers } = prepared.rejection;

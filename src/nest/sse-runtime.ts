@@ -3,6 +3,8 @@ import { BroadcastService, ChannelHub, createTransport } from '../broadcast/inde
 import {
   ConnectionRegistry,
   KeepaliveScheduler,
+  LifetimeScheduler,
+  SseCounters,
   type EndpointRuntime,
 } from '../connection/index.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
@@ -15,10 +17,13 @@ import { endpointPathOf } from './sse-metadata.accessor.js';
 export class SseRuntime implements EndpointRuntime, OnModuleDestroy, OnApplicationShutdown {
   readonly logger = new Logger('SseModule');
   readonly keepaliveScheduler = new KeepaliveScheduler();
+  readonly lifetimeScheduler = new LifetimeScheduler();
   readonly registry = new ConnectionRegistry();
+  readonly counters = new SseCounters();
   readonly channels: ChannelHub;
   readonly broadcast: BroadcastService;
   private accepting = true;
+  private readonly cleanups: (() => void)[] = [];
 
   private constructor(readonly options: SseModuleOptions) {
     const transport = createTransport(options.transport, options.publishTimeout, options.history);
@@ -42,13 +47,30 @@ export class SseRuntime implements EndpointRuntime, OnModuleDestroy, OnApplicati
     return this.accepting;
   }
 
+  /**
+   * Shutdown, first step: refuse new streams (503), send `shutdownEvent` where it can go at once
+   * (`trySendEvent`: a stalled client cannot hold the shutdown up), end every stream with reason
+   * `'shutdown'` — destroying those with bytes still waiting — and stop the timers.
+   */
   onModuleDestroy(): void {
     this.accepting = false;
-    for (const connection of [...this.registry.connections()]) connection.terminate('shutdown');
+    const last = this.options.shutdownEvent;
+    for (const connection of [...this.registry.connections()]) {
+      const stalled = connection.bufferedBytes > 0;
+      if (last && !stalled) connection.trySendEvent(last);
+      connection.terminate('shutdown', stalled);
+    }
     this.keepaliveScheduler.clear();
+    this.lifetimeScheduler.clear();
+  }
+
+  /** Runs `cleanup` when the application shuts down. */
+  onShutdown(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.cleanups.splice(0).forEach((cleanup) => cleanup());
     await this.channels.close();
   }
 }

@@ -7,6 +7,5 @@ export const SSE_MESSAGES = {
     `@SseEndpoint on ${name} needs a path string, e.g. @SseEndpoint('/events')`,
   unsupportedPlatform: (type: string) =>
     `SseModule supports the express and fastify platforms, not "${type}"`,
-  shuttingDown: 'The server is shutting down',
   routed: (name: string, path: string) => `Mapped SSE endpoint ${name} at GET ${path}`,
 };

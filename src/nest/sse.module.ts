@@ -10,6 +10,9 @@ import {
 } from './sse-module-definition.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import { SseRuntime } from './sse-runtime.js';
+import { SseMetrics } from './sse-metrics.js';
+import { SseHealthIndicator } from './sse-health.indicator.js';
+import { registerPrometheusMetrics } from './prometheus-metrics.js';
 
 /**
  * Serves every `@SseEndpoint` provider of the app and provides `BroadcastService`.
@@ -35,8 +38,23 @@ import { SseRuntime } from './sse-runtime.js';
       useFactory: (runtime: SseRuntime) => runtime.broadcast,
       inject: [SseRuntime],
     },
+    {
+      provide: SseMetrics,
+      useFactory: async (runtime: SseRuntime) => {
+        const metrics = new SseMetrics(runtime);
+        if (runtime.options.metrics?.prometheus)
+          runtime.onShutdown(await registerPrometheusMetrics(metrics));
+        return metrics;
+      },
+      inject: [SseRuntime],
+    },
+    {
+      provide: SseHealthIndicator,
+      useFactory: (metrics: SseMetrics) => new SseHealthIndicator(metrics),
+      inject: [SseMetrics],
+    },
   ],
-  exports: [BroadcastService, SseRuntime],
+  exports: [BroadcastService, SseRuntime, SseMetrics, SseHealthIndicator],
 })
 export class SseModule extends SseConfigurableModule {
   /** Registers the module; every option is optional (`forRoot()` = in-memory, no keepalive). */

@@ -1,14 +1,14 @@
 import type { HistoryOptions, SseTransportOptions } from '../../broadcast/index.js';
-import type { SseConnectionClass } from '../../connection/index.js';
+import type { SseEndpointOptions } from '../../connection/index.js';
+import type { SseEvent } from '../../protocol/index.js';
 
-/** Options of `SseModule.forRoot()` / `forRootAsync()`. */
-export interface SseModuleOptions {
-  /** Default seconds between keepalive comments for every endpoint; 0 (the default) turns them off. */
-  keepalive?: number;
-  /** Default `retry:` (ms) sent when a stream opens; unset sends none. */
-  retry?: number;
-  /** Default connection class for every endpoint. */
-  connectionClass?: SseConnectionClass;
+/**
+ * Options of `SseModule.forRoot()` / `forRootAsync()`. The endpoint options (`keepalive`,
+ * `retry`, `connectionClass`, `maxBufferedBytes`, `slowConsumer`, `maxConnections`,
+ * `maxConnectionsPerKey`, `connectionKey`, `maxLifetime`) are the defaults of every endpoint; an
+ * endpoint's own option wins. Limits are counted per endpoint, in this process.
+ */
+export interface SseModuleOptions extends SseEndpointOptions {
   /** `{ type: 'memory' }` (default), `{ type: 'redis', url | options | client, channelPrefix? }`, or an `SseTransport`. */
   transport?: SseTransportOptions;
   /** Milliseconds a publish (or a channel subscription) may wait for the transport. Default 5000. */
@@ -18,4 +18,8 @@ export interface SseModuleOptions {
    * and replay what a reconnecting client missed. Unset: no history.
    */
   history?: HistoryOptions;
+  /** A last event sent to every stream at shutdown, where it can be written at once. */
+  shutdownEvent?: SseEvent;
+  /** Metrics: `{ prometheus: true }` registers them with `prom-client` (optional peer). */
+  metrics?: { prometheus?: boolean };
 }
