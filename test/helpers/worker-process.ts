@@ -8,8 +8,12 @@ export class WorkerProcess {
     readonly port: number,
   ) {}
 
-  static start(script: string, env: Record<string, string>): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, [script], {
+  static start(
+    script: string,
+    env: Record<string, string>,
+    nodeArgs: string[] = [],
+  ): Promise<WorkerProcess> {
+    const child = spawn(process.execPath, [...nodeArgs, script], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -38,6 +42,27 @@ export class WorkerProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Resolves with the exit code (or signal) once the process has exited by itself. */
+  exited(timeoutMs: number): Promise<string | number | null> {
+    if (!this.alive) return Promise.resolve(this.child.signalCode ?? this.child.exitCode);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`still running after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve(signal ?? code);
+      });
+    });
+  }
+
+  async json<T>(path: string, body?: unknown): Promise<T> {
+    const response =
+      body === undefined ? await fetch(this.url + path) : await this.post(path, body);
+    return (await response.json()) as T;
   }
 
   get alive(): boolean {
