@@ -81,7 +81,7 @@ describe('a connection storm', () => {
     }
     expect(count(after.handles)).toEqual(count(before.handles));
     expect(after.heapUsed).toBeLessThan(before.heapUsed * 1.1);
-  });
+  }, 90_000);
 });
 
 describe('shutdown during a broadcast', () => {
@@ -117,5 +117,5 @@ describe('shutdown during a broadcast', () => {
     expect(closed).not.toBeNull();
     expect(JSON.parse(closed![1])).toEqual({ shutdown: 1001 });
     expect(app.output).not.toMatch(/ERROR|unhandled/i);
-  });
+  }, 60_000);
 });
