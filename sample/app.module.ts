@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { SseModule } from '../src/index.js';
+import { AdminEventsEndpoint, AdminTokenGuard } from './admin-events.endpoint.js';
 import { EventsEndpoint } from './events.endpoint.js';
 import { NotificationsEndpoint } from './notifications.endpoint.js';
 import { NotifyController } from './notify.controller.js';
+import { PageController } from './page.controller.js';
 import { UserDirectory } from './user-directory.js';
 
 @Module({
@@ -10,12 +12,24 @@ import { UserDirectory } from './user-directory.js';
     SseModule.forRootAsync({
       useFactory: () => ({
         transport: process.env.REDIS_URL
-          ? { type: 'redis', url: process.env.REDIS_URL }
+          ? {
+              type: 'redis',
+              url: process.env.REDIS_URL,
+              channelPrefix: process.env.CHANNEL_PREFIX ?? 'sample:',
+            }
           : { type: 'memory' },
+        history: { size: 200, ttl: 3600 },
+        shutdownEvent: { event: 'bye', data: { worker: process.pid } },
       }),
     }),
   ],
-  controllers: [NotifyController],
-  providers: [UserDirectory, NotificationsEndpoint, EventsEndpoint],
+  controllers: [PageController, NotifyController],
+  providers: [
+    UserDirectory,
+    AdminTokenGuard,
+    NotificationsEndpoint,
+    EventsEndpoint,
+    AdminEventsEndpoint,
+  ],
 })
 export class AppModule {}

@@ -9,10 +9,11 @@ import {
 import { UserDirectory } from './user-directory.js';
 
 /**
- * The seed's SYNOPSIS: a per-user notification stream. `?token=alice` identifies the user
- * (a stand-in for real authentication); events for them are published to `user:<id>`.
+ * The seed's SYNOPSIS: a per-user notification stream. `?token=alice` identifies the user (a
+ * stand-in for real authentication); `POST /notify/alice` publishes to `user:alice`. With
+ * history, a reconnecting client first gets what it missed, then the welcome event.
  */
-@SseEndpoint('/notifications', { keepalive: 30, retry: 2000 })
+@SseEndpoint('/notifications', { keepalive: 30, retry: 1000 })
 export class NotificationsEndpoint implements OnSseConnect, OnSseDisconnect {
   private readonly logger = new Logger(NotificationsEndpoint.name);
 
@@ -21,11 +22,11 @@ export class NotificationsEndpoint implements OnSseConnect, OnSseDisconnect {
   async onConnect(sse: SseConnection): Promise<void> {
     const userId = this.users.fromToken(sse.request.query.token);
     sse.stash.userId = userId;
+    await sse.join(`user:${userId}`);
     await sse.sendEvent({
       event: 'connected',
-      data: { userId, worker: process.pid, lastEventId: sse.lastEventId },
+      data: { userId, worker: process.pid, resumedFrom: sse.lastEventId, replayGap: sse.replayGap },
     });
-    await sse.join(`user:${userId}`);
   }
 
   onDisconnect(sse: SseConnection, reason: SseDisconnectReason): void {

@@ -286,6 +286,10 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
     this.markClosed(reason);
     if (destroy) this.response.destroy();
     else this.response.end();
+    // An HTTP/2 client keeps its idle session open, which would hold the server's close():
+    // at shutdown, end the session gracefully (GOAWAY; its other streams may finish).
+    if (reason === 'shutdown')
+      (this.response as unknown as Http2ServerResponse).stream?.session?.close();
   }
 
   /**
