@@ -154,7 +154,7 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
 
   /** Bytes written to this connection that its socket has not accepted yet. */
   get bufferedBytes(): number {
-    return this.isClosed ? 0 : this.response.writableLength;
+    return this.isClosed ? 0 : this.pendingBytes();
   }
 
   /** The broadcast channels this connection is in (its endpoint's channel included). */
@@ -361,7 +361,7 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
       this.corked = false;
       this.chunkedSocket?.uncork();
     }
-    if (this.isClosed || this.response.writableLength <= this.limits.maxBufferedBytes) return;
+    if (this.isClosed || this.pendingBytes() <= this.limits.maxBufferedBytes) return;
     if (this.limits.slowConsumer === 'drop') {
       this.dropping = true;
       return;
@@ -369,7 +369,7 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
     this.counters.slowConsumerCloses++;
     this.logger.warn(
       `Closed SSE connection ${this.id} on ${this.endpoint}: slow consumer, ` +
-        `${this.response.writableLength} bytes waiting (maxBufferedBytes ${this.limits.maxBufferedBytes})`,
+        `${this.pendingBytes()} bytes waiting (maxBufferedBytes ${this.limits.maxBufferedBytes})`,
     );
     this.terminate('slow-consumer', true);
   }
@@ -392,9 +392,18 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
     flushAtTickEnd(this);
   }
 
+  /**
+   * Bytes waiting in Node. With the direct socket path they all sit in the socket (the response
+   * buffers nothing once its headers are out), and reading the socket skips the response's getter,
+   * which is slow on responses whose prototype Express replaced.
+   */
+  private pendingBytes(): number {
+    return this.chunkedSocket ? this.chunkedSocket.writableLength : this.response.writableLength;
+  }
+
   /** Half the bound as hysteresis, so a dropping connection does not flap at the limit. */
   private hasDrained(): boolean {
-    if (this.response.writableLength > this.limits.maxBufferedBytes / 2) return false;
+    if (this.pendingBytes() > this.limits.maxBufferedBytes / 2) return false;
     this.dropping = false;
     return true;
   }
