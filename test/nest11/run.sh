@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Nest 11 check: installs the packed library with @nestjs/*@11 in a scratch directory and
+# The Nest 11 check: installs the packed library with @nestjs/*@11 (and without the optional
+# ioredis) in a scratch directory and
 # runs the smoke test there. Usage: bash test/nest11/run.sh (after npm run build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

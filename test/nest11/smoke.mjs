@@ -81,3 +81,12 @@ test('the library works on this Nest version', async () => {
   await app.close();
   assert.deepEqual(disconnects, ['shutdown']);
 });
+
+test('choosing the Redis transport without ioredis installed fails with the install command', async () => {
+  class RedisModule {}
+  Module({ imports: [SseModule.forRoot({ transport: { type: 'redis' } })] })(RedisModule);
+  await assert.rejects(
+    NestFactory.create(RedisModule, { logger: false, abortOnError: false }),
+    /npm install ioredis/,
+  );
+});
