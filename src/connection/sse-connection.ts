@@ -298,6 +298,12 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
    */
   open({ retry, keepalive, maxLifetime }: OpenOptions): void {
     const response = this.response;
+    // The client may have left while an async `authorize` (or a guard) ran: its 'close' is gone.
+    const stream = (response as unknown as Http2ServerResponse).stream;
+    if (response.destroyed || response.socket?.destroyed || stream?.destroyed) {
+      this.markClosed('client');
+      return;
+    }
     response.on('close', () => this.markClosed('client'));
     response.on('error', () => this.terminate('client', true));
     response.on('drain', () => this.onDrain());

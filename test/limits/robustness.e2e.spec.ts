@@ -99,9 +99,30 @@ class Plain extends Recorded implements OnSseConnect {
   }
 }
 
+@SseEndpoint('/slow-authorize', { maxConnections: 1 })
+class SlowAuthorize extends Recorded {
+  constructor(hooks: Hooks) {
+    super(hooks);
+  }
+  async authorize(): Promise<boolean> {
+    await sleep(150);
+    return true;
+  }
+}
+
 @Module({
   imports: [SseModule.forRoot({ metrics: { prometheus: true } })],
-  providers: [Hooks, Limited, PerUser, Rejecting, Hanging, BadDisconnect, Short, Plain],
+  providers: [
+    Hooks,
+    Limited,
+    PerUser,
+    Rejecting,
+    Hanging,
+    BadDisconnect,
+    Short,
+    Plain,
+    SlowAuthorize,
+  ],
 })
 class RobustModule {}
 
@@ -285,5 +306,19 @@ describe.each(PLATFORMS)('robustness on %s', (platform) => {
     expect(text).toMatch(/^sse_events_sent_total \d+$/m);
     expect(text).toMatch(/^sse_transport_up 1$/m);
     client.close();
+  });
+
+  it('frees everything when the client leaves while an async authorize runs', async () => {
+    const port = Number(new URL(server.url).port);
+    const socket = connect(port, '127.0.0.1');
+    socket.write('GET /slow-authorize HTTP/1.1\r\nHost: x\r\n\r\n');
+    await sleep(20);
+    socket.destroy(); // gone before authorize resolves
+    await sleep(300);
+    expect(metrics.snapshot().byEndpoint['/slow-authorize']).toBeUndefined();
+    const next = await RawSseClient.open(`${server.url}/slow-authorize`);
+    expect(next.status).toBe(200); // the slot (maxConnections: 1) was released
+    next.close();
+    await waitUntil(() => metrics.snapshot().connections === 0, 'all closed');
   });
 });
