@@ -9,7 +9,7 @@ import { cpus, totalmem } from 'node:os';
  * process of its own (its CPU measured with process.cpuUsage()), the load client another.
  *
  * Options: --n=1000,5000  --only=raw,nest,better-sse,express,fastify,redis  --bursts=3
- *          (also express-history, redis-history)
+ *          (also express-raw, express-history, redis-history)
  *          --burst=200  --rate=50  --seconds=5  --out=bench/last-run.md  --profile=DIR (--cpu-prof)
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,6 +35,12 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { key: 'raw', name: '(a) raw node:http', script: 'servers/raw-http.js', path: '/' },
+  {
+    key: 'express-raw',
+    name: "(a') bare Express, res.write",
+    script: 'servers/express-raw.js',
+    path: '/',
+  },
   { key: 'nest', name: '(b) Nest @Sse() + Subject', script: 'servers/nest-sse.js', path: '/sse' },
   { key: 'better-sse', name: '(c) better-sse channel', script: 'servers/better-sse.js', path: '/' },
   {
