@@ -17,7 +17,7 @@ const reasons: SseDisconnectReason[] = [];
 @SseEndpoint('/h2', { maxBufferedBytes: 64 * 1024 })
 class H2Endpoint implements OnSseConnect, OnSseDisconnect {
   async onConnect(sse: SseConnection): Promise<void> {
-    await sse.sendEvent({ event: 'ready', data: String(sse.request.raw && 2) });
+    await sse.sendEvent({ event: 'ready', data: sse.request.method });
   }
   onDisconnect(_sse: SseConnection, reason: SseDisconnectReason): void {
     reasons.push(reason);
