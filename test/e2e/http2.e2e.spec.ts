@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connect, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import {
@@ -43,16 +43,22 @@ function open(session: ClientHttp2Session): {
   return { stream, text: () => text, headers };
 }
 
+/** The module on Fastify over cleartext HTTP/2, and a client session to it. */
+async function startH2(): Promise<{ app: INestApplication; session: ClientHttp2Session }> {
+  const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+  const app = await NestFactory.create(H2Module, new FastifyAdapter({ http2: true }) as never, {
+    logger: false,
+  });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  const session = connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => undefined);
+  return { app, session };
+}
+
 describe('HTTP/2 on Fastify', () => {
   it('streams without a Connection header, detects a closed stream, and bounds each stream on its own', async () => {
-    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    const app = await NestFactory.create(H2Module, new FastifyAdapter({ http2: true }) as never, {
-      logger: false,
-    });
-    await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as { port: number };
-    const session = connect(`http://127.0.0.1:${port}`);
-    session.on('error', () => undefined);
+    const { app, session } = await startH2();
     try {
       const reader = open(session);
       const headers = await reader.headers;
@@ -88,14 +94,7 @@ describe('HTTP/2 on Fastify', () => {
   });
 
   it('closes even while a client keeps its HTTP/2 session open', async () => {
-    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    const app = await NestFactory.create(H2Module, new FastifyAdapter({ http2: true }) as never, {
-      logger: false,
-    });
-    await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as { port: number };
-    const session = connect(`http://127.0.0.1:${port}`);
-    session.on('error', () => undefined);
+    const { app, session } = await startH2();
     const reader = open(session);
     await waitUntil(() => reader.text().includes('event: ready'), 'the first event');
     const before = reasons.length;
