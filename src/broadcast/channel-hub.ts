@@ -6,6 +6,7 @@ import {
   type SseLogger,
 } from '../connection/index.js';
 import { compareEventIds, parseEventId, type EventId } from './history/event-id.js';
+import type { HistoryQuery } from './history/history-options.js';
 import type { SseTransport } from './sse-transport.js';
 
 interface QueuedFrame {
@@ -51,11 +52,10 @@ export class ChannelHub implements ChannelMembership {
   async join(connection: SseConnection, channel: string): Promise<void> {
     const state = this.stateOf(channel);
     const subscribed = this.subscribe(channel);
+    state.members.add(connection);
     if (!connection.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
-      state.members.add(connection);
       return subscribed;
     }
-    state.members.add(connection);
     const queue: QueuedFrame[] = [];
     (state.replaying ??= new Map()).set(connection, queue);
     let lastReplayed: EventId | null = null;
@@ -65,8 +65,7 @@ export class ChannelHub implements ChannelMembership {
       const { events, gap } = since
         ? await this.transport.history(channel, since)
         : { events: [], gap: true };
-      for (const event of events) connection.deliver(new OutgoingFrame(event.frame));
-      if (events.length > 0) lastReplayed = parseEventId(events[events.length - 1].id);
+      lastReplayed = writeHistory(connection, events);
       connection.noteReplay(gap);
     } finally {
       this.endReplay(state, connection, queue, lastReplayed);
@@ -77,7 +76,7 @@ export class ChannelHub implements ChannelMembership {
   async replay(connection: SseConnection, channel: string, sinceId: string): Promise<boolean> {
     if (!this.transport.keepsHistory(channel)) return true;
     const { events, gap } = await this.transport.history(channel, sinceId);
-    for (const event of events) connection.deliver(new OutgoingFrame(event.frame));
+    writeHistory(connection, events);
     return gap;
   }
 
@@ -203,3 +202,9 @@ export class ChannelHub implements ChannelMembership {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Writes replayed events to one connection; returns the id of the last one. */
+function writeHistory(connection: SseConnection, events: HistoryQuery['events']): EventId | null {
+  for (const event of events) connection.deliver(new OutgoingFrame(event.frame));
+  return events.length > 0 ? parseEventId(events[events.length - 1].id) : null;
+}

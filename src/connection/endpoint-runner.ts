@@ -133,11 +133,6 @@ export class EndpointRunner {
     else this.perKey.set(key, left);
   }
 
-  /** Streams open (or opening) on this endpoint in this process. */
-  get openCount(): number {
-    return this.reserved;
-  }
-
   /** Opens the stream and runs the hooks. Resolves once `onConnect` has settled. */
   async start(connection: SseConnection): Promise<void> {
     const { registry } = this.runtime;

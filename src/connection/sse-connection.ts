@@ -381,16 +381,17 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
   }
 
   private writeShared(frame: OutgoingFrame): void {
-    const bytes = frame.bytes.length;
-    this.counters.bytesWritten += bytes;
-    const socket = this.chunkedSocket;
-    if (!this.inTick) this.startTick(socket);
-    if (socket) socket.write(frame.chunked);
+    this.beforeWrite(frame.bytes.length);
+    if (this.chunkedSocket) this.chunkedSocket.write(frame.chunked);
     else this.response.write(frame.bytes);
   }
 
-  private startTick(socket: Socket | null): void {
+  /** Counts the bytes; on the tick's first write, corks the socket and asks for `flushTick`. */
+  private beforeWrite(bytes: number): void {
+    this.counters.bytesWritten += bytes;
+    if (this.inTick) return;
     this.inTick = true;
+    const socket = this.chunkedSocket;
     if (socket && !socket.writableCorked) {
       socket.cork();
       this.corked = true;
@@ -438,8 +439,7 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
 
   private countDirectWrite(frame: string): void {
     this.counters.eventsSent++;
-    this.counters.bytesWritten += Buffer.byteLength(frame);
-    if (!this.inTick) this.startTick(this.chunkedSocket);
+    this.beforeWrite(Buffer.byteLength(frame));
   }
 
   private onDrain(): void {

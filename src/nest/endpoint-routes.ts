@@ -1,9 +1,17 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
-import type { ApplicationConfig } from '@nestjs/core';
+import { MetadataScanner, type ApplicationConfig } from '@nestjs/core';
 import { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js';
 import type { SseEndpointVersion as VersionValue } from './decorators/sse-endpoint.decorator.js';
 import { SSE_MESSAGES } from './sse.messages.js';
+
+/** A route as written on a controller (or endpoint) and its method. */
+interface RouteMetadata {
+  ctrlPath: string;
+  methodPath?: string;
+  controllerVersion?: VersionValue;
+  methodVersion?: VersionValue;
+}
 
 /** One GET route a controller serves, for clash detection. */
 interface ControllerRoute {
@@ -17,6 +25,7 @@ interface ControllerRoute {
  */
 export class EndpointRoutes {
   private readonly factory: RoutePathFactory;
+  private readonly scanner = new MetadataScanner();
   private readonly taken = new Map<string, ControllerRoute>();
 
   constructor(private readonly config: ApplicationConfig) {
@@ -25,18 +34,7 @@ export class EndpointRoutes {
 
   /** The full paths of an endpoint (several with several URI versions). */
   pathsOf(path: string, version: VersionValue | undefined): string[] {
-    const versioningOptions = this.config.getVersioning();
-    return this.factory.create(
-      {
-        ctrlPath: path,
-        globalPrefix: this.config.getGlobalPrefix(),
-        versioningOptions,
-        controllerVersion: versioningOptions
-          ? (version ?? versioningOptions.defaultVersion)
-          : undefined,
-      },
-      RequestMethod.GET,
-    );
+    return this.resolve({ ctrlPath: path, controllerVersion: version }, RequestMethod.GET);
   }
 
   /** Records every GET (or ALL) route of a controller class. */
@@ -44,35 +42,39 @@ export class EndpointRoutes {
     const ctrlPaths = toArray<string>(Reflect.getMetadata(PATH_METADATA, metatype) ?? '/');
     const controllerVersion = Reflect.getMetadata(VERSION_METADATA, metatype) as
       VersionValue | undefined;
-    const prototype = metatype.prototype as Record<string, unknown>;
-    for (const name of methodNames(prototype)) {
-      const handler = prototype[name] as Function;
+    const prototype = metatype.prototype as Record<string, Function>;
+    for (const name of this.scanner.getAllMethodNames(prototype)) {
+      const handler = prototype[name];
       const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
       if (method !== RequestMethod.GET && method !== RequestMethod.ALL) continue;
       const methodPaths = toArray<string>(Reflect.getMetadata(PATH_METADATA, handler) ?? '/');
       const methodVersion = Reflect.getMetadata(VERSION_METADATA, handler) as
         VersionValue | undefined;
-      const versioningOptions = this.config.getVersioning();
       for (const ctrlPath of ctrlPaths) {
         for (const methodPath of methodPaths) {
-          const paths = this.factory.create(
-            {
-              ctrlPath,
-              methodPath,
-              globalPrefix: this.config.getGlobalPrefix(),
-              versioningOptions,
-              controllerVersion: versioningOptions
-                ? (controllerVersion ?? versioningOptions.defaultVersion)
-                : undefined,
-              methodVersion,
-            },
-            method,
-          );
-          for (const path of paths)
+          const route: RouteMetadata = { ctrlPath, methodPath, controllerVersion, methodVersion };
+          for (const path of this.resolve(route, method)) {
             this.taken.set(routeKey(path), { owner: `${metatype.name}.${name}`, path });
+          }
         }
       }
     }
+  }
+
+  /** Nest's own resolution: global prefix (and its exclusions), URI versioning, default version. */
+  private resolve(route: RouteMetadata, method: RequestMethod): string[] {
+    const versioningOptions = this.config.getVersioning();
+    return this.factory.create(
+      {
+        ...route,
+        globalPrefix: this.config.getGlobalPrefix(),
+        versioningOptions,
+        controllerVersion: versioningOptions
+          ? (route.controllerVersion ?? versioningOptions.defaultVersion)
+          : undefined,
+      },
+      method,
+    );
   }
 
   /** Claims `path` for an endpoint; throws when a controller or another endpoint has it. */
@@ -91,16 +93,4 @@ function routeKey(path: string): string {
 
 function toArray<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
-}
-
-function methodNames(prototype: object): string[] {
-  const names = new Set<string>();
-  for (let p = prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    for (const name of Object.getOwnPropertyNames(p)) {
-      if (name === 'constructor') continue;
-      const descriptor = Object.getOwnPropertyDescriptor(p, name);
-      if (typeof descriptor?.value === 'function') names.add(name);
-    }
-  }
-  return [...names];
 }

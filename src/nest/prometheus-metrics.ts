@@ -1,6 +1,8 @@
 import type { SseMetrics } from './sse-metrics.js';
 
 type PromClient = typeof import('prom-client');
+type CounterKey =
+  'eventsSent' | 'bytesWritten' | 'eventsDropped' | 'slowConsumerCloses' | 'rejected';
 
 /** Loads the optional `prom-client` peer dependency. */
 async function loadPromClient(): Promise<PromClient> {
@@ -65,30 +67,13 @@ export async function registerPrometheusMetrics(metrics: SseMetrics): Promise<()
   gauge('sse_transport_up', '1 when the broadcast transport is up', (g) =>
     g.set(metrics.snapshot().transport === 'up' ? 1 : 0),
   );
-  counter(
-    'sse_events_sent_total',
-    'Events written to SSE streams',
-    () => metrics.snapshot().eventsSent,
-  );
-  counter(
-    'sse_bytes_written_total',
-    'Bytes written to SSE streams',
-    () => metrics.snapshot().bytesWritten,
-  );
-  counter(
-    'sse_events_dropped_total',
-    'Events dropped for slow consumers',
-    () => metrics.snapshot().eventsDropped,
-  );
-  counter(
-    'sse_slow_consumer_closes_total',
-    'Streams closed as slow consumers',
-    () => metrics.snapshot().slowConsumerCloses,
-  );
-  counter(
-    'sse_rejected_total',
-    'Requests refused before a stream opened',
-    () => metrics.snapshot().rejected,
-  );
+  const counters: [name: string, help: string, key: CounterKey][] = [
+    ['sse_events_sent_total', 'Events written to SSE streams', 'eventsSent'],
+    ['sse_bytes_written_total', 'Bytes written to SSE streams', 'bytesWritten'],
+    ['sse_events_dropped_total', 'Events dropped for slow consumers', 'eventsDropped'],
+    ['sse_slow_consumer_closes_total', 'Streams closed as slow consumers', 'slowConsumerCloses'],
+    ['sse_rejected_total', 'Requests refused before a stream opened', 'rejected'],
+  ];
+  for (const [name, help, key] of counters) counter(name, help, () => metrics.snapshot()[key]);
   return () => created.forEach((name) => register.removeSingleMetric(name));
 }

@@ -1,5 +1,10 @@
 import { Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
-import { BroadcastService, ChannelHub, createTransport } from '../broadcast/index.js';
+import {
+  createBroadcaster,
+  type BroadcastService,
+  type Broadcaster,
+  type ChannelHub,
+} from '../broadcast/index.js';
 import {
   ConnectionRegistry,
   KeepaliveScheduler,
@@ -15,31 +20,36 @@ import { endpointPathOf } from './sse-metadata.accessor.js';
  * the channels and their transport. Closes streams, then the transport, when the app shuts down.
  */
 export class SseRuntime implements EndpointRuntime, OnModuleDestroy, OnApplicationShutdown {
-  readonly logger = new Logger('SseModule');
   readonly keepaliveScheduler = new KeepaliveScheduler();
   readonly lifetimeScheduler = new LifetimeScheduler();
-  readonly registry = new ConnectionRegistry();
   readonly counters = new SseCounters();
   readonly channels: ChannelHub;
   readonly broadcast: BroadcastService;
   private accepting = true;
   private readonly cleanups: (() => void)[] = [];
 
-  private constructor(readonly options: SseModuleOptions) {
-    const transport = createTransport(options.transport, options.publishTimeout, options.history);
-    this.channels = new ChannelHub(transport, this.logger);
-    this.broadcast = new BroadcastService(
-      this.channels,
-      transport,
-      () => this.registry.size,
-      endpointPathOf,
-    );
+  private constructor(
+    readonly options: SseModuleOptions,
+    readonly logger: Logger,
+    readonly registry: ConnectionRegistry,
+    private readonly broadcaster: Broadcaster,
+  ) {
+    this.channels = broadcaster.channels;
+    this.broadcast = broadcaster.broadcast;
   }
 
-  static async create(options: SseModuleOptions): Promise<SseRuntime> {
-    const runtime = new SseRuntime(options ?? {});
-    await runtime.channels.start();
-    return runtime;
+  static async create(options: SseModuleOptions = {}): Promise<SseRuntime> {
+    const logger = new Logger('SseModule');
+    const registry = new ConnectionRegistry();
+    const broadcaster = await createBroadcaster({
+      transport: options.transport,
+      publishTimeout: options.publishTimeout,
+      history: options.history,
+      logger,
+      registry,
+      resolveEndpoint: endpointPathOf,
+    });
+    return new SseRuntime(options, logger, registry, broadcaster);
   }
 
   /** `false` once shutdown began: new streams are answered 503. */
@@ -71,6 +81,6 @@ export class SseRuntime implements EndpointRuntime, OnModuleDestroy, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     this.cleanups.splice(0).forEach((cleanup) => cleanup());
-    await this.channels.close();
+    await this.broadcaster.close();
   }
 }
