@@ -5,21 +5,14 @@ import {
   type SseConnection,
   type SseLogger,
 } from '../connection/index.js';
-import { compareEventIds, parseEventId, type EventId } from './history/event-id.js';
 import type { HistoryQuery } from './history/history-options.js';
+import { ReplayBatch } from './history/replay-batch.js';
 import type { SseTransport } from './sse-transport.js';
-
-interface QueuedFrame {
-  frame: OutgoingFrame;
-  id: EventId | null;
-}
 
 interface ChannelState {
   readonly members: Set<SseConnection>;
-  /** Members replaying history: live frames wait here until the replay is written. */
-  replaying: Map<SseConnection, QueuedFrame[]> | null;
-  /** Members that replayed up to an id: a late live copy at or below it is dropped. */
-  floors: Map<SseConnection, EventId> | null;
+  /** Members replaying history: their live frames are held in their batch until it is written. */
+  replaying: Map<SseConnection, ReplayBatch> | null;
 }
 
 /**
@@ -30,6 +23,7 @@ interface ChannelState {
 export class ChannelHub implements ChannelMembership {
   private readonly channels = new Map<string, ChannelState>();
   private readonly subscriptions = new Map<string, Promise<void>>();
+  private readonly batches = new Map<SseConnection, ReplayBatch>();
 
   constructor(
     private readonly transport: SseTransport,
@@ -46,8 +40,9 @@ export class ChannelHub implements ChannelMembership {
 
   /**
    * Joins; on a channel with history, and for a connection that came with a `Last-Event-ID`,
-   * first replays what it missed: subscribe, hold live frames, read the history, write it, then
-   * the held frames not already replayed.
+   * first collects what it missed: subscribe, hold live frames, read the history. The channels a
+   * connection joins while it connects are written together, in id order, once none of their
+   * joins is in flight (see {@link ChannelHub.flushReplay}); a later join's replay on its own.
    */
   async join(connection: SseConnection, channel: string): Promise<void> {
     const state = this.stateOf(channel);
@@ -56,19 +51,17 @@ export class ChannelHub implements ChannelMembership {
     if (!connection.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
       return subscribed;
     }
-    const queue: QueuedFrame[] = [];
-    (state.replaying ??= new Map()).set(connection, queue);
-    let lastReplayed: EventId | null = null;
+    const batch = this.batchOf(connection);
+    batch.begin(channel);
+    (state.replaying ??= new Map()).set(connection, batch);
     try {
       await subscribed;
-      const since = connection.lastEventId;
-      const { events, gap } = since
-        ? await this.transport.history(channel, since)
-        : { events: [], gap: true };
-      lastReplayed = writeHistory(connection, events);
+      const { events, gap } = await this.readHistory(channel, connection.lastEventId);
+      batch.addHistory(channel, events);
       connection.noteReplay(gap);
     } finally {
-      this.endReplay(state, connection, queue, lastReplayed);
+      batch.pending--;
+      this.settle(connection, batch);
     }
   }
 
@@ -76,15 +69,30 @@ export class ChannelHub implements ChannelMembership {
   async replay(connection: SseConnection, channel: string, sinceId: string): Promise<boolean> {
     if (!this.transport.keepsHistory(channel)) return true;
     const { events, gap } = await this.transport.history(channel, sinceId);
-    writeHistory(connection, events);
+    for (const event of events) connection.deliver(new OutgoingFrame(event.frame));
     return gap;
+  }
+
+  /**
+   * Writes a connection's collected replay, if no join of it is in flight: history and held
+   * frames of all its replaying channels, merged in id order; then its channels are live.
+   */
+  flushReplay(connection: SseConnection): void {
+    const batch = this.batches.get(connection);
+    if (!batch || batch.pending > 0) return;
+    this.batches.delete(connection);
+    connection.setReplayFlush(null);
+    for (const channel of batch.heldChannels()) this.endHolding(channel, connection);
+    for (const frame of batch.frames(toFrame)) connection.deliver(frame);
   }
 
   leave(connection: SseConnection, channel: string): void {
     const state = this.channels.get(channel);
     if (!state?.members.delete(connection)) return;
-    state.replaying?.delete(connection);
-    state.floors?.delete(connection);
+    if (state.replaying?.has(connection)) {
+      this.endHolding(channel, connection);
+      this.dropFromBatch(connection, channel);
+    }
     if (state.members.size > 0) return;
     this.channels.delete(channel);
     this.subscriptions.delete(channel);
@@ -115,7 +123,7 @@ export class ChannelHub implements ChannelMembership {
     const state = this.channels.get(channel);
     if (!state) return;
     const frame = new OutgoingFrame(bytes);
-    if (!state.replaying && !state.floors) {
+    if (!state.replaying) {
       if (!except || except.length === 0) {
         for (const member of state.members) member.deliver(frame);
       } else {
@@ -123,65 +131,99 @@ export class ChannelHub implements ChannelMembership {
       }
       return;
     }
-    this.deliverDuringReplay(state, frame, except, id === undefined ? null : parseEventId(id));
+    this.deliverDuringReplay(channel, state.replaying, state.members, frame, except, id);
   }
 
   close(): Promise<void> {
+    this.batches.clear();
     this.channels.clear();
     this.subscriptions.clear();
     return this.transport.close();
   }
 
   private deliverDuringReplay(
-    state: ChannelState,
+    channel: string,
+    replaying: Map<SseConnection, ReplayBatch>,
+    members: Set<SseConnection>,
     frame: OutgoingFrame,
     except: readonly string[] | undefined,
-    id: EventId | null,
+    id: string | undefined,
   ): void {
-    for (const member of state.members) {
+    for (const member of members) {
       if (except && except.includes(member.id)) continue;
-      const queue = state.replaying?.get(member);
-      if (queue) {
-        queue.push({ frame, id });
-        continue;
-      }
-      const floor = state.floors?.get(member);
-      if (floor && id) {
-        if (compareEventIds(id, floor) <= 0) continue; // the late live copy of a replayed event
-        this.clearFloor(state, member); // later ids are higher still
-      }
-      member.deliver(frame);
+      const batch = replaying.get(member);
+      if (batch) batch.hold(channel, frame, id);
+      else member.deliver(frame);
     }
   }
 
-  private endReplay(
-    state: ChannelState,
-    connection: SseConnection,
-    queue: QueuedFrame[],
-    lastReplayed: EventId | null,
-  ): void {
-    state.replaying?.delete(connection);
-    if (state.replaying?.size === 0) state.replaying = null;
-    let floor = lastReplayed;
-    for (const { frame, id } of queue) {
-      if (floor && id) {
-        if (compareEventIds(id, floor) <= 0) continue;
-        floor = null;
-      }
-      connection.deliver(frame);
+  private batchOf(connection: SseConnection): ReplayBatch {
+    let batch = this.batches.get(connection);
+    if (!batch) {
+      batch = new ReplayBatch();
+      this.batches.set(connection, batch);
+      connection.setReplayFlush(() => this.flushReplay(connection));
     }
-    if (floor && state.members.has(connection)) (state.floors ??= new Map()).set(connection, floor);
+    return batch;
   }
 
-  private clearFloor(state: ChannelState, member: SseConnection): void {
-    state.floors!.delete(member);
-    if (state.floors!.size === 0) state.floors = null;
+  /**
+   * A history read failed or timed out: the replay can't show nothing was missed, so it reports a
+   * gap. The barrier makes every message published before the read reach the hub first, so no
+   * live copy of a replayed event arrives after the replay was written.
+   */
+  private async readHistory(channel: string, since: string | null): Promise<HistoryQuery> {
+    if (!since) return { events: [], gap: true };
+    try {
+      const query = await this.transport.history(channel, since);
+      await this.transport.barrier();
+      return query;
+    } catch (error) {
+      this.logger.warn(
+        `Replaying channel "${channel}" failed (replayGap is true): ${describeError(error).message}`,
+      );
+      return { events: [], gap: true };
+    }
+  }
+
+  /**
+   * After a join's history was read: a join after connecting is written at once; joins while
+   * connecting wait for a turn of the event loop with none in flight (or the connection's first
+   * own write, or the end of `onConnect`), so `await join(a); await join(b)` replays as one.
+   */
+  private settle(connection: SseConnection, batch: ReplayBatch): void {
+    if (batch.pending > 0 || this.batches.get(connection) !== batch) return;
+    if (!connection.connecting) {
+      this.flushReplay(connection);
+      return;
+    }
+    if (batch.quietCheckScheduled) return;
+    batch.quietCheckScheduled = true;
+    setImmediate(() => {
+      batch.quietCheckScheduled = false;
+      if (this.batches.get(connection) === batch) this.flushReplay(connection);
+    });
+  }
+
+  private endHolding(channel: string, connection: SseConnection): void {
+    const state = this.channels.get(channel);
+    if (!state?.replaying) return;
+    state.replaying.delete(connection);
+    if (state.replaying.size === 0) state.replaying = null;
+  }
+
+  private dropFromBatch(connection: SseConnection, channel: string): void {
+    const batch = this.batches.get(connection);
+    if (batch && batch.drop(channel) === 0 && batch.pending === 0) {
+      this.batches.delete(connection);
+      connection.setReplayFlush(null);
+    }
   }
 
   private stateOf(channel: string): ChannelState {
     let state = this.channels.get(channel);
     if (!state) {
-      state = { members: new Set(), replaying: null, floors: null };
+      state = { members: new Set(), replaying: null };
       this.channels.set(channel, state);
     }
     return state;
@@ -202,9 +244,4 @@ export class ChannelHub implements ChannelMembership {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
-
-/** Writes replayed events to one connection; returns the id of the last one. */
-function writeHistory(connection: SseConnection, events: HistoryQuery['events']): EventId | null {
-  for (const event of events) connection.deliver(new OutgoingFrame(event.frame));
-  return events.length > 0 ? parseEventId(events[events.length - 1].id) : null;
-}
+const toFrame = (bytes: Buffer) => new OutgoingFrame(bytes);

@@ -51,6 +51,11 @@ export class MemoryTransport implements SseTransport {
     return this.store ? this.store.query(channel, sinceId) : { events: [], gap: true };
   }
 
+  /** Delivery is synchronous: everything published has reached the sink. */
+  barrier(): Promise<void> {
+    return RESOLVED_VOID;
+  }
+
   /** Events kept for `channel` (for tests and metrics). */
   historyLength(channel: string): number {
     return this.store?.count(channel) ?? 0;

@@ -160,6 +160,11 @@ export class RedisTransport implements SseTransport {
     };
   }
 
+  /** Redis answers a PING after the messages it pushed before it, on the same connection. */
+  async barrier(): Promise<void> {
+    await this.withTimeout(this.subscriber.ping(), 'barrier after a history read');
+  }
+
   private historyKeys(channel: string): [string, string, string] {
     const base = `${this.prefix}{history}:`;
     return [`${base}seq`, `${base}stream:${channel}`, `${base}trimmed:${channel}`];

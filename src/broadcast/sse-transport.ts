@@ -45,6 +45,11 @@ export interface SseTransport {
   keepsHistory(channel: string): boolean;
   /** Events of a history channel published after `sinceId`. */
   history(channel: string, sinceId: string): Promise<HistoryQuery>;
+  /**
+   * Resolves once every message published before the call (by any process) that this process is
+   * subscribed to has reached the sink: a replay written after it gets no late live copies.
+   */
+  barrier(): Promise<void>;
   readonly state: TransportState;
   /** Releases what the transport opened. */
   close(): Promise<void>;

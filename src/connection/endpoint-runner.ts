@@ -158,6 +158,8 @@ export class EndpointRunner {
       if (connection.closed && isClosedError(error)) return;
       this.logFailure('onConnect', error);
       connection.terminate('error');
+    } finally {
+      connection.endConnecting();
     }
   }
 

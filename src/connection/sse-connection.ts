@@ -105,6 +105,9 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
   private closeListeners: SseCloseListener[] = [];
   private joined: Set<string> | null = null;
   private replayedChannels: Set<string> | null = null;
+  private isConnecting = true;
+  /** Writes a replay collected across channels; set by the channels while one is pending. */
+  private replayFlush: (() => void) | null = null;
   private gap: boolean | null = null;
   private userStash: Record<string, unknown> | null = null;
   private abortController: AbortController | null = null;
@@ -254,6 +257,28 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
   /** @internal */
   noteReplay(gap: boolean): void {
     this.gap = this.gap === true || gap;
+  }
+
+  /**
+   * `true` until `onConnect` has settled: the channels joined meanwhile replay as one stream.
+   * @internal
+   */
+  get connecting(): boolean {
+    return this.isConnecting;
+  }
+
+  /** @internal */
+  setReplayFlush(flush: (() => void) | null): void {
+    this.replayFlush = flush;
+  }
+
+  /**
+   * `onConnect` has settled: a replay collected while connecting is written now.
+   * @internal
+   */
+  endConnecting(): void {
+    this.isConnecting = false;
+    this.replayFlush?.();
   }
 
   /** Leaves a broadcast channel; a no-op if not in it. */
@@ -417,6 +442,7 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
 
   private write(frame: string): Promise<void> {
     if (this.isClosed) return Promise.reject(new SseClosedError(this.id));
+    this.replayFlush?.(); // what the app writes after `join` comes after that join's replay
     this.countDirectWrite(frame);
     if (this.response.write(frame)) return RESOLVED;
     return (this.drained ??= new Promise<void>((resolve, reject) => {
@@ -432,6 +458,7 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
     } catch {
       return false;
     }
+    this.replayFlush?.();
     this.countDirectWrite(frame);
     this.response.write(frame);
     return true;
