@@ -126,4 +126,38 @@ describe.each<[TransportName, number]>([
       client.close();
     }
   });
+
+  it('a channel joined after something else was written replays on its own: nothing lost', async () => {
+    const [early, late] = channels;
+    const first = await RawSseClient.open(
+      `${worker(0).url}/stream?channels=${early}&later=${late}`,
+    );
+    await first.waitFor((c) => c.events.some((e) => e.event === 'joined-later'));
+    await worker(0).app.get(BroadcastService).publish(early, 'start');
+    await first.waitFor((c) => c.events.some((e) => e.data === 'start'));
+    const startId = first.events.find((e) => e.data === 'start')!.id!;
+    first.close();
+    const sent: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const channel = i % 2 ? late : early;
+      sent.push(`${channel}#${i}`);
+      await worker(i).app.get(BroadcastService).publish(channel, `${channel}#${i}`);
+    }
+    const client = await RawSseClient.open(
+      `${worker(1).url}/stream?channels=${early}&later=${late}`,
+      { 'Last-Event-ID': startId },
+    );
+    try {
+      await client.waitFor((c) => c.events.some((e) => e.event === 'joined-later'));
+      const data = client.events.map((e) => e.event ?? e.data);
+      const replayed = client.events.filter((e) => e.id).map((e) => e.data);
+      expect(data.indexOf('ready')).toBe(3); // the early channel's replay, then ready
+      expect(replayed).toEqual([
+        ...sent.filter((d) => d.startsWith(early)),
+        ...sent.filter((d) => d.startsWith(late)),
+      ]);
+    } finally {
+      client.close();
+    }
+  });
 });

@@ -9,7 +9,8 @@ import {
 
 /**
  * A test endpoint: joins the channels named in `?channels=a,b` (replaying history when resumed),
- * replays `?replay=channel` on demand without joining it, then sends `ready` with its id and gaps.
+ * replays `?replay=channel` on demand without joining it, then sends `ready` with its id and gaps,
+ * then joins `?later=c,d` (each replaying on its own) and sends `joined-later`.
  */
 @SseEndpoint('/stream', { retry: 100 })
 export class StreamEndpoint implements OnSseConnect {
@@ -29,6 +30,11 @@ export class StreamEndpoint implements OnSseConnect {
       event: 'ready',
       data: { id: sse.id, replayGap: sse.replayGap, replayedGap, pid: process.pid },
     });
+    const later = String(sse.request.query.later ?? '')
+      .split(',')
+      .filter(Boolean);
+    for (const channel of later) await sse.join(channel);
+    if (later.length > 0) await sse.sendEvent({ event: 'joined-later', data: '' });
   }
 }
 
