@@ -2,6 +2,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { describeError, type SseLogger } from '../connection/index.js';
 import { loadIoredis } from './load-ioredis.js';
 import { parseEventId } from './history/event-id.js';
+import { historyGap, isUnissued } from './history/history-gap.js';
 import { keepsHistory, type HistoryOptions, type HistoryQuery } from './history/history-options.js';
 import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './history/redis-history.scripts.js';
 import { decodeRedisMessage, encodeRedisMessage, headerTail } from './redis-message.codec.js';
@@ -149,11 +150,16 @@ export class RedisTransport implements SseTransport {
       ...this.historyKeys(channel),
       sinceId,
     );
-    const [lastSeq, markText, entries] = await this.withTimeout(read, `history of "${channel}"`);
-    if (since.seq > Number(lastSeq.toString())) return { events: [], gap: true };
-    const mark = parseEventId(markText.toString());
-    const ttlMs = (this.historyOptions?.ttl ?? 0) * 1000;
-    const gap = (!!mark && mark.seq > since.seq) || (ttlMs > 0 && since.ms < Date.now() - ttlMs);
+    const [newestText, markText, entries] = await this.withTimeout(read, `history of "${channel}"`);
+    const newest = parseEventId(newestText.toString());
+    if (isUnissued(since, newest)) return { events: [], gap: true };
+    const gap = historyGap({
+      since,
+      newest,
+      trimmedUpTo: parseEventId(markText.toString()),
+      ttlMs: (this.historyOptions?.ttl ?? 0) * 1000,
+      now: Date.now(),
+    });
     return {
       events: entries.map(([id, fields]) => ({ id: id.toString(), frame: fields[1] })),
       gap,

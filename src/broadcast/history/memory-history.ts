@@ -1,4 +1,5 @@
 import { compareEventIds, formatEventId, parseEventId, type EventId } from './event-id.js';
+import { historyGap, isUnissued } from './history-gap.js';
 import type { HistoryOptions, HistoryQuery } from './history-options.js';
 
 interface StoredEvent {
@@ -56,7 +57,7 @@ class ChannelRing {
  */
 export class MemoryHistory {
   private readonly rings = new Map<string, ChannelRing>();
-  private last: EventId = { ms: 0, seq: 0 };
+  private last: EventId | null = null;
   /** The first id this process issued: anything older is from before it started. */
   private first: EventId | null = null;
 
@@ -64,7 +65,7 @@ export class MemoryHistory {
 
   /** Assigns the next id, stores the frame (`id:` line first) and returns both. */
   append(channel: string, body: Buffer): { id: string; frame: Buffer } {
-    const id = { ms: Math.max(Date.now(), this.last.ms), seq: this.last.seq + 1 };
+    const id = { ms: Math.max(Date.now(), this.last?.ms ?? 0), seq: (this.last?.seq ?? 0) + 1 };
     this.last = id;
     this.first ??= id;
     const idText = formatEventId(id);
@@ -81,16 +82,22 @@ export class MemoryHistory {
 
   query(channel: string, sinceText: string): HistoryQuery {
     const since = parseEventId(sinceText);
-    if (!since || !this.first || compareEventIds(since, this.last) > 0)
-      return { events: [], gap: true };
+    if (!since) return { events: [], gap: true };
     const ring = this.rings.get(channel);
     if (ring) this.expire(ring);
-    const events = ring
-      ? [...ring.after(since)].map(({ idText, frame }) => ({ id: idText, frame }))
-      : [];
-    const trimmedAfterSince = !!ring?.trimmedUpTo && compareEventIds(ring.trimmedUpTo, since) > 0;
-    const beforeThisProcess = compareEventIds(since, this.first) < 0;
-    return { events, gap: trimmedAfterSince || beforeThisProcess };
+    const gap = historyGap({
+      since,
+      newest: this.last,
+      oldest: this.first,
+      trimmedUpTo: ring?.trimmedUpTo ?? null,
+      ttlMs: (this.options.ttl ?? 0) * 1000,
+      now: Date.now(),
+    });
+    const events =
+      ring && !isUnissued(since, this.last)
+        ? [...ring.after(since)].map(({ idText, frame }) => ({ id: idText, frame }))
+        : [];
+    return { events, gap };
   }
 
   /** Events kept for `channel`. */

@@ -47,9 +47,10 @@ redis.call('PUBLISH', ARGV[1], 'SSE1#' .. id .. ARGV[2] .. frame)
 return id
 `;
 
-/** KEYS as above; ARGV[1]: the id to read after. Returns { last issued seq, trim mark, entries }. */
+/** KEYS as above; ARGV[1]: the id to read after. Returns { last issued id, trim mark, entries }. */
 export const READ_HISTORY = `
-local last = redis.call('HGET', KEYS[1], 'seq') or '0'
+local last = redis.call('HMGET', KEYS[1], 'ms', 'seq')
+local newest = last[2] and (last[1] .. '-' .. last[2]) or ''
 local mark = redis.call('GET', KEYS[3]) or ''
-return { last, mark, redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') }
+return { newest, mark, redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') }
 `;
