@@ -1,8 +1,8 @@
 import {
   OutgoingFrame,
   describeError,
+  type ChannelMember,
   type ChannelMembership,
-  type SseConnection,
   type SseLogger,
 } from '../connection/index.js';
 import type { HistoryQuery } from './history/history-options.js';
@@ -10,9 +10,9 @@ import { ReplayBatch } from './history/replay-batch.js';
 import type { SseTransport } from './sse-transport.js';
 
 interface ChannelState {
-  readonly members: Set<SseConnection>;
+  readonly members: Set<ChannelMember>;
   /** Members replaying history: their live frames are held in their batch until it is written. */
-  replaying: Map<SseConnection, ReplayBatch> | null;
+  replaying: Map<ChannelMember, ReplayBatch> | null;
 }
 
 /**
@@ -23,7 +23,7 @@ interface ChannelState {
 export class ChannelHub implements ChannelMembership {
   private readonly channels = new Map<string, ChannelState>();
   private readonly subscriptions = new Map<string, Promise<void>>();
-  private readonly batches = new Map<SseConnection, ReplayBatch>();
+  private readonly batches = new Map<ChannelMember, ReplayBatch>();
 
   constructor(
     private readonly transport: SseTransport,
@@ -44,11 +44,11 @@ export class ChannelHub implements ChannelMembership {
    * connection joins while it connects are written together, in id order, once none of their
    * joins is in flight (see {@link ChannelHub.flushReplay}); a later join's replay on its own.
    */
-  async join(connection: SseConnection, channel: string): Promise<void> {
+  async join(connection: ChannelMember, channel: string): Promise<void> {
     const state = this.stateOf(channel);
     const subscribed = this.subscribe(channel);
     state.members.add(connection);
-    if (!connection.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
+    if (!connection.resume.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
       return subscribed;
     }
     const batch = this.batchOf(connection);
@@ -58,7 +58,7 @@ export class ChannelHub implements ChannelMembership {
       await subscribed;
       const { events, gap } = await this.readHistory(channel, connection.lastEventId);
       batch.addHistory(channel, events);
-      connection.noteReplay(gap);
+      connection.resume.noteReplay(gap);
     } finally {
       batch.pending--;
       this.settle(connection, batch);
@@ -66,7 +66,7 @@ export class ChannelHub implements ChannelMembership {
   }
 
   /** Writes the events of `channel` after `sinceId`; resolves with `true` when some may be missing. */
-  async replay(connection: SseConnection, channel: string, sinceId: string): Promise<boolean> {
+  async replay(connection: ChannelMember, channel: string, sinceId: string): Promise<boolean> {
     if (!this.transport.keepsHistory(channel)) return true;
     const { events, gap } = await this.transport.history(channel, sinceId);
     for (const event of events) connection.deliver(new OutgoingFrame(event.frame));
@@ -77,16 +77,16 @@ export class ChannelHub implements ChannelMembership {
    * Writes a connection's collected replay, if no join of it is in flight: history and held
    * frames of all its replaying channels, merged in id order; then its channels are live.
    */
-  flushReplay(connection: SseConnection): void {
+  flushReplay(connection: ChannelMember): void {
     const batch = this.batches.get(connection);
     if (!batch || batch.pending > 0) return;
     this.batches.delete(connection);
-    connection.setReplayFlush(null);
+    connection.resume.setFlush(null);
     for (const channel of batch.heldChannels()) this.endHolding(channel, connection);
     for (const frame of batch.frames(toFrame)) connection.deliver(frame);
   }
 
-  leave(connection: SseConnection, channel: string): void {
+  leave(connection: ChannelMember, channel: string): void {
     const state = this.channels.get(channel);
     if (!state?.members.delete(connection)) return;
     if (state.replaying?.has(connection)) {
@@ -143,8 +143,8 @@ export class ChannelHub implements ChannelMembership {
 
   private deliverDuringReplay(
     channel: string,
-    replaying: Map<SseConnection, ReplayBatch>,
-    members: Set<SseConnection>,
+    replaying: Map<ChannelMember, ReplayBatch>,
+    members: Set<ChannelMember>,
     frame: OutgoingFrame,
     except: readonly string[] | undefined,
     id: string | undefined,
@@ -157,12 +157,12 @@ export class ChannelHub implements ChannelMembership {
     }
   }
 
-  private batchOf(connection: SseConnection): ReplayBatch {
+  private batchOf(connection: ChannelMember): ReplayBatch {
     let batch = this.batches.get(connection);
     if (!batch) {
       batch = new ReplayBatch();
       this.batches.set(connection, batch);
-      connection.setReplayFlush(() => this.flushReplay(connection));
+      connection.resume.setFlush(() => this.flushReplay(connection));
     }
     return batch;
   }
@@ -191,9 +191,9 @@ export class ChannelHub implements ChannelMembership {
    * connecting wait for a turn of the event loop with none in flight (or the connection's first
    * own write, or the end of `onConnect`), so `await join(a); await join(b)` replays as one.
    */
-  private settle(connection: SseConnection, batch: ReplayBatch): void {
+  private settle(connection: ChannelMember, batch: ReplayBatch): void {
     if (batch.pending > 0 || this.batches.get(connection) !== batch) return;
-    if (!connection.connecting) {
+    if (!connection.resume.connecting) {
       this.flushReplay(connection);
       return;
     }
@@ -205,18 +205,18 @@ export class ChannelHub implements ChannelMembership {
     });
   }
 
-  private endHolding(channel: string, connection: SseConnection): void {
+  private endHolding(channel: string, connection: ChannelMember): void {
     const state = this.channels.get(channel);
     if (!state?.replaying) return;
     state.replaying.delete(connection);
     if (state.replaying.size === 0) state.replaying = null;
   }
 
-  private dropFromBatch(connection: SseConnection, channel: string): void {
+  private dropFromBatch(connection: ChannelMember, channel: string): void {
     const batch = this.batches.get(connection);
     if (batch && batch.drop(channel) === 0 && batch.pending === 0) {
       this.batches.delete(connection);
-      connection.setReplayFlush(null);
+      connection.resume.setFlush(null);
     }
   }
 

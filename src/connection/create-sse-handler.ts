@@ -8,6 +8,7 @@ import { SseCounters } from './sse-counters.js';
 import { EndpointRunner } from './endpoint-runner.js';
 import { KeepaliveScheduler } from './keepalive-scheduler.js';
 import { SseConnection } from './sse-connection.js';
+import { controllerOf } from './connection-controller.js';
 import { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
 import { SseRequest } from './sse-request.js';
 
@@ -101,7 +102,8 @@ export function createSseHandler(
   Object.defineProperty(handler, 'connections', { value: registry });
   handler.close = () => {
     runtime.isAccepting = false;
-    for (const connection of [...registry.connections()]) connection.terminate('shutdown');
+    for (const connection of [...registry.connections()])
+      controllerOf(connection).terminate('shutdown');
     keepaliveScheduler.clear();
     lifetimeScheduler.clear();
   };

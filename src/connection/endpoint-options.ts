@@ -1,4 +1,5 @@
-import type { SseConnection, SseConnectionInit, SlowConsumerPolicy } from './sse-connection.js';
+import type { SseConnection, SseConnectionInit } from './sse-connection.js';
+import type { SlowConsumerPolicy } from './write-budget.js';
 import type { SseRequest } from './sse-request.js';
 
 /** The key a connection is counted under for `maxConnectionsPerKey` (e.g. the user id). */

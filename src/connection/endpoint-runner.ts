@@ -7,6 +7,8 @@ import type { KeepaliveScheduler } from './keepalive-scheduler.js';
 import type { LifetimeScheduler } from './lifetime-scheduler.js';
 import type { SseCounters } from './sse-counters.js';
 import type { SseConnection, SseResponse } from './sse-connection.js';
+import { controllerOf } from './connection-controller.js';
+import { guardUserCallback } from './user-callback.js';
 import { describeError, type SseLogger } from './sse-logger.js';
 import type { SseRequest } from './sse-request.js';
 
@@ -136,17 +138,17 @@ export class EndpointRunner {
   /** Opens the stream and runs the hooks. Resolves once `onConnect` has settled. */
   async start(connection: SseConnection): Promise<void> {
     const { registry } = this.runtime;
+    const controller = controllerOf(connection);
     registry.add(connection);
-    connection.onClose((reason) => {
+    controller.onClose((reason) => {
       registry.remove(connection);
-      if (!this.endpoint.onDisconnect) return;
-      try {
-        this.endpoint.onDisconnect(connection, reason);
-      } catch (error) {
-        this.logFailure('onDisconnect', error);
-      }
+      const { onDisconnect } = this.endpoint;
+      if (!onDisconnect) return;
+      guardUserCallback(this.runtime.logger, this.hookName('onDisconnect'), () =>
+        onDisconnect.call(this.endpoint, connection, reason),
+      );
     });
-    connection.open({
+    controller.open({
       retry: this.options.retry,
       keepalive: this.options.keepalive,
       maxLifetime: this.options.maxLifetime,
@@ -157,9 +159,9 @@ export class EndpointRunner {
     } catch (error) {
       if (connection.closed && isClosedError(error)) return;
       this.logFailure('onConnect', error);
-      connection.terminate('error');
+      controller.terminate('error');
     } finally {
-      connection.endConnecting();
+      controller.resume.endConnecting();
     }
   }
 
@@ -176,12 +178,13 @@ export class EndpointRunner {
     }
   }
 
+  private hookName(hook: string): string {
+    return `${hook} of SSE endpoint ${this.name} (${this.path})`;
+  }
+
   private logFailure(hook: string, error: unknown): void {
     const { message, stack } = describeError(error);
-    this.runtime.logger.error(
-      `${hook} of SSE endpoint ${this.name} (${this.path}) failed: ${message}`,
-      stack,
-    );
+    this.runtime.logger.error(`${this.hookName(hook)} failed: ${message}`, stack);
   }
 }
 

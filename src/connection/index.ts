@@ -1,12 +1,13 @@
+export { SseConnection, type SseConnectionInit, type SseResponse } from './sse-connection.js';
 export {
-  SseConnection,
-  type SseConnectionInit,
-  type SseResponse,
+  controllerOf,
+  type ConnectionController,
   type SseCloseListener,
-  type SlowConsumerPolicy,
-  type WriteLimits,
   type OpenOptions,
-} from './sse-connection.js';
+} from './connection-controller.js';
+export type { SlowConsumerPolicy, WriteLimits } from './write-budget.js';
+export { guardUserCallback } from './user-callback.js';
+export { CHANNEL_NAME_REQUIRED } from './connection.messages.js';
 export { SseClosedError } from './sse-closed.error.js';
 export type { SseDisconnectReason } from './disconnect-reason.js';
 export { SseRequest, type SseRequestInit } from './sse-request.js';
@@ -34,7 +35,7 @@ export { KeepaliveScheduler, type KeepaliveTarget } from './keepalive-scheduler.
 export { LifetimeScheduler, type LifetimeTarget } from './lifetime-scheduler.js';
 export { ConnectionRegistry } from './connection-registry.js';
 export { SseCounters } from './sse-counters.js';
-export type { ChannelMembership } from './channel-membership.js';
+export type { ChannelMember, ChannelMembership } from './channel-membership.js';
 export { createSseHandler, type SseHandler, type SseHandlerOptions } from './create-sse-handler.js';
 export { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
 export { OutgoingFrame } from './outgoing-frame.js';

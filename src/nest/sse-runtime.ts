@@ -10,6 +10,7 @@ import {
   KeepaliveScheduler,
   LifetimeScheduler,
   SseCounters,
+  controllerOf,
   type EndpointRuntime,
 } from '../connection/index.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
@@ -68,7 +69,7 @@ export class SseRuntime implements EndpointRuntime, OnModuleDestroy, OnApplicati
     for (const connection of [...this.registry.connections()]) {
       const stalled = connection.bufferedBytes > 0;
       if (last && !stalled) connection.trySendEvent(last);
-      connection.terminate('shutdown', stalled);
+      controllerOf(connection).terminate('shutdown', stalled);
     }
     this.keepaliveScheduler.clear();
     this.lifetimeScheduler.clear();

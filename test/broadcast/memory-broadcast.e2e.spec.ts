@@ -1,27 +1,27 @@
 import { Controller, Module, Post } from '@nestjs/common';
 import {
   BroadcastService,
-  SseConnection,
   SseEndpoint,
   SseModule,
   type OnSseConnect,
+  type SseConnection,
 } from '../../src/index.js';
 import { SseRuntime } from '../../src/nest/index.js';
 import type { OutgoingFrame } from '../../src/connection/index.js';
+import { Http1ResponseWriter } from '../../src/connection/writers/http1-response-writer.js';
 import { PLATFORMS, startApp, type TestApp } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { waitUntil } from '../helpers/wait.js';
 
-/** Records the frame objects it is handed, to show that a broadcast is encoded once. */
-class RecordingConnection extends SseConnection {
-  static frames: OutgoingFrame[] = [];
-  override deliver(frame: OutgoingFrame): void {
-    RecordingConnection.frames.push(frame);
-    super.deliver(frame);
-  }
-}
+/** Records the frame objects written to sockets, to show that a broadcast is encoded once. */
+const RecordingConnection = { frames: [] as OutgoingFrame[] };
+const writeFrame = Http1ResponseWriter.prototype.writeFrame;
+Http1ResponseWriter.prototype.writeFrame = function (frame: OutgoingFrame): void {
+  RecordingConnection.frames.push(frame);
+  writeFrame.call(this, frame);
+};
 
-@SseEndpoint('/chat/:room', { connectionClass: RecordingConnection })
+@SseEndpoint('/chat/:room')
 class ChatEndpoint implements OnSseConnect {
   async onConnect(sse: SseConnection): Promise<void> {
     await sse.join(`room:${sse.request.params.room}`);
