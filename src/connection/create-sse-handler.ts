@@ -32,7 +32,7 @@ export interface SseHandler {
 }
 
 /**
- * The whole endpoint lifecycle without Nest (the seed's `to_app`): hooks, keepalive, retry,
+ * The whole endpoint lifecycle without Nest, on bare `node:http`: hooks, keepalive, retry,
  * `Last-Event-ID`, backpressure, close detection.
  *
  * ```ts

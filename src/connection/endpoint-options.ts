@@ -5,7 +5,7 @@ import type { SseRequest } from './sse-request.js';
 /** The key a connection is counted under for `maxConnectionsPerKey` (e.g. the user id). */
 export type SseConnectionKey = (request: SseRequest) => string | undefined;
 
-/** A subclass of `SseConnection` (the seed's `sse_class`). */
+/** A subclass of `SseConnection`, constructed for each stream instead of `SseConnection`. */
 export type SseConnectionClass<C extends SseConnection = SseConnection> = new (
   init: SseConnectionInit,
 ) => C;
