@@ -34,6 +34,7 @@ export {
 export { KeepaliveScheduler, type KeepaliveTarget } from './keepalive-scheduler.js';
 export { LifetimeScheduler, type LifetimeTarget } from './lifetime-scheduler.js';
 export { ConnectionRegistry } from './connection-registry.js';
+export { ConnectionRuntime, type ConnectionRuntimeOptions } from './connection-runtime.js';
 export { SseCounters } from './sse-counters.js';
 export type { ChannelMember, ChannelMembership } from './channel-membership.js';
 export { createSseHandler, type SseHandler, type SseHandlerOptions } from './create-sse-handler.js';

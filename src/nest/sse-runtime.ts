@@ -5,36 +5,35 @@ import {
   type Broadcaster,
   type ChannelHub,
 } from '../broadcast/index.js';
-import {
-  ConnectionRegistry,
-  KeepaliveScheduler,
-  LifetimeScheduler,
-  SseCounters,
-  controllerOf,
-  type EndpointRuntime,
-} from '../connection/index.js';
+import { ConnectionRegistry, ConnectionRuntime } from '../connection/index.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import { endpointPathOf } from './sse-metadata.accessor.js';
 
 /**
- * What one `SseModule` shares across its endpoints: the keepalive timers, the open connections,
- * the channels and their transport. Closes streams, then the transport, when the app shuts down.
+ * What one `SseModule` shares across its endpoints — the connection runtime and the channels with
+ * their transport — as a Nest lifecycle: streams end at `onModuleDestroy`, then the transport
+ * closes at `onApplicationShutdown`.
  */
-export class SseRuntime implements EndpointRuntime, OnModuleDestroy, OnApplicationShutdown {
-  readonly keepaliveScheduler = new KeepaliveScheduler();
-  readonly lifetimeScheduler = new LifetimeScheduler();
-  readonly counters = new SseCounters();
-  readonly channels: ChannelHub;
+export class SseRuntime
+  extends ConnectionRuntime
+  implements OnModuleDestroy, OnApplicationShutdown
+{
+  override readonly channels: ChannelHub;
   readonly broadcast: BroadcastService;
-  private accepting = true;
   private readonly cleanups: (() => void)[] = [];
 
   private constructor(
     readonly options: SseModuleOptions,
-    readonly logger: Logger,
-    readonly registry: ConnectionRegistry,
+    logger: Logger,
+    registry: ConnectionRegistry,
     private readonly broadcaster: Broadcaster,
   ) {
+    super({
+      logger,
+      registry,
+      channels: broadcaster.channels,
+      shutdownEvent: options.shutdownEvent,
+    });
     this.channels = broadcaster.channels;
     this.broadcast = broadcaster.broadcast;
   }
@@ -53,26 +52,8 @@ export class SseRuntime implements EndpointRuntime, OnModuleDestroy, OnApplicati
     return new SseRuntime(options, logger, registry, broadcaster);
   }
 
-  /** `false` once shutdown began: new streams are answered 503. */
-  get isAccepting(): boolean {
-    return this.accepting;
-  }
-
-  /**
-   * Shutdown, first step: refuse new streams (503), send `shutdownEvent` where it can go at once
-   * (`trySendEvent`: a stalled client cannot hold the shutdown up), end every stream with reason
-   * `'shutdown'` — destroying those with bytes still waiting — and stop the timers.
-   */
   onModuleDestroy(): void {
-    this.accepting = false;
-    const last = this.options.shutdownEvent;
-    for (const connection of [...this.registry.connections()]) {
-      const stalled = connection.bufferedBytes > 0;
-      if (last && !stalled) connection.trySendEvent(last);
-      controllerOf(connection).terminate('shutdown', stalled);
-    }
-    this.keepaliveScheduler.clear();
-    this.lifetimeScheduler.clear();
+    this.shutdown();
   }
 
   /** Runs `cleanup` when the application shuts down. */
