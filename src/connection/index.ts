@@ -5,7 +5,6 @@ export {
   type SseCloseListener,
   type SlowConsumerPolicy,
   type WriteLimits,
-  type OpenOptions,
 } from './sse-connection.js';
 export { SseClosedError } from './sse-closed.error.js';
 export type { SseDisconnectReason } from './disconnect-reason.js';

@@ -12,12 +12,12 @@ import {
 } from '../protocol/index.js';
 import type { ChannelMembership } from './channel-membership.js';
 import type { SseDisconnectReason } from './disconnect-reason.js';
-import type { KeepaliveScheduler, KeepaliveTarget } from './keepalive-scheduler.js';
+import type { KeepaliveScheduler } from './keepalive-scheduler.js';
 import { OutgoingFrame } from './outgoing-frame.js';
 import { SseClosedError } from './sse-closed.error.js';
-import type { LifetimeScheduler, LifetimeTarget } from './lifetime-scheduler.js';
+import type { LifetimeScheduler } from './lifetime-scheduler.js';
 import type { SseCounters } from './sse-counters.js';
-import { flushAtTickEnd, type TickFlushTarget } from './tick-flush.js';
+import { flushAtTickEnd } from './tick-flush.js';
 import { describeError, type SseLogger } from './sse-logger.js';
 import type { SseRequest } from './sse-request.js';
 
@@ -73,7 +73,10 @@ const KEEPALIVE = new OutgoingFrame(KEEPALIVE_FRAME);
  * return `false` instead. Invalid fields (`event`/`id` with a line break, a bad `retry`) throw
  * `TypeError` from `send*` and make `trySend*` return `false`.
  */
-export class SseConnection implements KeepaliveTarget, TickFlushTarget, LifetimeTarget {
+// No `implements KeepaliveTarget, TickFlushTarget, LifetimeTarget`: those members are internal,
+// stripped from the published .d.ts (stripInternal), where the clause would no longer hold.
+// Passing `this` to the schedulers still checks the shapes.
+export class SseConnection {
   /** A unique id (UUID), usable in `publish(..., { except })` from any process. */
   readonly id: string = randomUUID();
   /** The request that opened the stream. */
