@@ -1,16 +1,32 @@
 // Talks to the README's quick start over HTTP, as a browser would: opens /notifications?user=ada
 // with a raw http.get (text/event-stream), waits for the `connected` event, POSTs to
-// /notify/ada and waits for the `notification` event. Usage: node receive.mjs <baseUrl>.
-// Retries the connection while the app is starting; gives up after 30 s.
+// /notify/ada and waits for the `notification` event. Usage: node receive.mjs <baseUrl> [appPid].
+// Retries the connection while the app is starting (and its process, if given, is alive); gives
+// up after 30 s.
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 
-const base = process.argv[2];
+const [base, appPid] = process.argv.slice(2);
 const deadline = Date.now() + 30_000;
 const fail = (message) => {
   console.error(`receive: ${message}`);
   process.exit(1);
 };
 setTimeout(() => fail('timed out'), deadline - Date.now()).unref();
+
+/** Whether the app still runs: not gone, and not a zombie its parent (run.sh) has yet to reap. */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc: the signal check is all there is
+  }
+}
 
 function open() {
   return new Promise((resolve, reject) => {
@@ -27,6 +43,7 @@ while (!response) {
     response = await open();
   } catch (error) {
     if (error.code !== 'ECONNREFUSED' || Date.now() > deadline) fail(error.message);
+    if (appPid && !alive(Number(appPid))) fail(`the app (pid ${appPid}) has exited`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -72,7 +72,7 @@ check() {
   PORT="$port" node dist/main.js > app.log 2>&1 &
   pid=$!
   trap "kill $pid 2>/dev/null || true" EXIT # the app, should this check stop early
-  node "$here/receive.mjs" "http://127.0.0.1:$port" || status=$?
+  node "$here/receive.mjs" "http://127.0.0.1:$port" "$pid" || status=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   if [ "$status" -ne 0 ]; then echo "--- app output"; cat app.log; return "$status"; fi
