@@ -12,7 +12,12 @@ export {
   type TransportState,
 } from './sse-transport.js';
 export { MemoryTransport } from './memory.transport.js';
-export { RedisTransport, type RedisTransportOptions } from './redis.transport.js';
+export { RedisTransport } from './redis.transport.js';
+export type {
+  RedisTransportOptions,
+  RedisConnectionOptions,
+  RedisClient,
+} from './redis-transport-options.js';
 export { createTransport, type SseTransportOptions } from './transport-options.js';
 export {
   createBroadcaster,

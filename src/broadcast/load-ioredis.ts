@@ -1,8 +1,12 @@
 import type { Redis as RedisClient } from 'ioredis';
 
+/** @internal */
 export type RedisConstructor = typeof RedisClient;
 
-/** Loads the optional `ioredis` peer dependency, only when the Redis transport is used. */
+/**
+ * Loads the optional `ioredis` peer dependency, only when the Redis transport is used.
+ * @internal
+ */
 export async function loadIoredis(): Promise<RedisConstructor> {
   try {
     const module = (await import('ioredis')) as unknown as {

@@ -5,6 +5,7 @@ import { parseEventId } from './history/event-id.js';
 import { historyGap, isUnissued } from './history/history-gap.js';
 import { keepsHistory, type HistoryOptions, type HistoryQuery } from './history/history-options.js';
 import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './history/redis-history.scripts.js';
+import type { RedisTransportOptions } from './redis-transport-options.js';
 import { decodeRedisMessage, encodeRedisMessage, headerTail } from './redis-message.codec.js';
 import {
   SsePublishError,
@@ -17,19 +18,6 @@ import {
 interface HistoryCommands {
   ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string>;
   sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, [Buffer, Buffer[]][]]>;
-}
-
-export interface RedisTransportOptions {
-  /** `redis://` URL for the connections the transport opens (and closes). */
-  url?: string;
-  /** ioredis options for the connections the transport opens. */
-  options?: RedisOptions;
-  /** An ioredis client of yours: duplicated to publish and to subscribe; never closed. */
-  client?: Redis;
-  /** Prefix of every Redis channel name. Default `'sse:'`. */
-  channelPrefix?: string;
-  /** Milliseconds a publish may wait for Redis before it rejects. Default 5000. */
-  publishTimeout?: number;
 }
 
 /**
@@ -75,7 +63,7 @@ export class RedisTransport implements SseTransport {
       autoResendUnfulfilledCommands: false,
     };
     if (this.config.client) {
-      this.publisher = this.config.client.duplicate(publisherOptions);
+      this.publisher = this.config.client.duplicate(publisherOptions) as Redis;
     } else {
       const Redis = await loadIoredis();
       const options: RedisOptions = { ...this.config.options, ...publisherOptions };

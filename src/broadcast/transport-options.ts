@@ -1,5 +1,6 @@
 import { MemoryTransport } from './memory.transport.js';
-import { RedisTransport, type RedisTransportOptions } from './redis.transport.js';
+import { RedisTransport } from './redis.transport.js';
+import type { RedisTransportOptions } from './redis-transport-options.js';
 import type { SseTransport } from './sse-transport.js';
 import { validateHistoryOptions, type HistoryOptions } from './history/history-options.js';
 

@@ -1,5 +1,5 @@
-// Smoke test of the built package against whatever @nestjs/* is installed beside it (Nest 11 in
-// run.sh). Plain JavaScript with decorators applied as functions: no compiler involved.
+// Smoke test of the packed library against the @nestjs/* installed beside it (each variant of
+// test/consumers/run.sh). Plain JavaScript with decorators applied as functions: no compiler.
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,0 +1,51 @@
+// The Redis transport's options, typed without `ioredis`: it is an optional peer dependency, so
+// the published declarations must compile where it is not installed. An ioredis `Redis` client
+// and a `RedisOptions` object are accepted as they are (the shapes below are what they have).
+
+/**
+ * Connection options for the connections the Redis transport opens: handed to ioredis as they
+ * are, so every ioredis `RedisOptions` field is accepted; the common ones are listed here.
+ */
+export interface RedisConnectionOptions {
+  host?: string;
+  port?: number;
+  /** Unix socket path, instead of host and port. */
+  path?: string;
+  username?: string;
+  password?: string;
+  db?: number;
+  /** TLS options (`node:tls` `ConnectionOptions`); any value makes the connection use TLS. */
+  tls?: object;
+  connectionName?: string;
+  connectTimeout?: number;
+  commandTimeout?: number;
+  keepAlive?: number;
+  maxRetriesPerRequest?: number | null;
+  /** Milliseconds before the next reconnection attempt; `null`/`undefined` stops reconnecting. */
+  retryStrategy?: ((times: number) => number | void | null) | null;
+  /** Any other ioredis option (sentinels, name, family, …), passed on unchecked. */
+  // `any`, not `unknown`: an interface such as ioredis's `RedisOptions` only fits an `any` index.
+  [option: string]: any;
+}
+
+/**
+ * An ioredis client (`new Redis(…)`) of yours: the transport only `duplicate()`s it, so this is
+ * all it needs of its type.
+ */
+export interface RedisClient {
+  duplicate(override?: RedisConnectionOptions): unknown;
+  readonly status: string;
+}
+
+export interface RedisTransportOptions {
+  /** `redis://` URL for the connections the transport opens (and closes). */
+  url?: string;
+  /** ioredis options (`RedisOptions`) for the connections the transport opens. */
+  options?: RedisConnectionOptions;
+  /** An ioredis client of yours: duplicated to publish and to subscribe; never closed. */
+  client?: RedisClient;
+  /** Prefix of every Redis channel name. Default `'sse:'`. */
+  channelPrefix?: string;
+  /** Milliseconds a publish may wait for Redis before it rejects. Default 5000. */
+  publishTimeout?: number;
+}
