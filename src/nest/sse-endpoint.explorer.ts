@@ -13,7 +13,6 @@ import {
   ExternalContextCreator,
   HttpAdapterHost,
 } from '@nestjs/core';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import {
   EndpointRunner,
   SseConnection,
@@ -23,6 +22,7 @@ import {
 } from '../connection/index.js';
 import { platformFor, type SsePlatform } from './adapters/index.js';
 import { EndpointRoutes } from './endpoint-routes.js';
+import { HttpArgumentsHost } from './http-arguments-host.js';
 import type { SseEndpointMetadata } from './decorators/sse-endpoint.decorator.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import { SSE_MODULE_OPTIONS } from './sse-module-definition.js';
@@ -111,9 +111,7 @@ export class SseEndpointExplorer implements OnModuleInit {
         await handle(req, res);
       } catch (error) {
         // No exception filter answered: reply as Nest does for controllers (HttpException → JSON).
-        const host = new ExecutionContextHost([req, res]);
-        host.setType('http');
-        fallback.catch(error, host);
+        fallback.catch(error, new HttpArgumentsHost(req, res));
       }
     };
   }
