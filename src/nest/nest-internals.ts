@@ -8,5 +8,10 @@
  * `test/nest/nest-internals.spec.ts` checks what we rely on (checked on @nestjs/core 11.2 and
  * 12.5), and `npm run test:nest11` runs the built package on Nest 11.
  */
-export { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
+export {
+  METHOD_METADATA,
+  MODULE_METADATA,
+  PATH_METADATA,
+  VERSION_METADATA,
+} from '@nestjs/common/constants.js';
 export { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js';

@@ -12,6 +12,7 @@ import {
   DiscoveryService,
   ExternalContextCreator,
   HttpAdapterHost,
+  ModulesContainer,
 } from '@nestjs/core';
 import {
   EndpointRunner,
@@ -29,6 +30,7 @@ import { SSE_MODULE_OPTIONS } from './sse-module-definition.js';
 import { SSE_MESSAGES } from './sse.messages.js';
 import { SseMetadataAccessor } from './sse-metadata.accessor.js';
 import { SseRuntime } from './sse-runtime.js';
+import { sseRoots } from './sse-roots.js';
 
 /**
  * Finds every `@SseEndpoint` provider at `onModuleInit` and serves it as a `GET` route of the
@@ -43,10 +45,13 @@ export class SseEndpointExplorer implements OnModuleInit {
     private readonly httpAdapterHost: HttpAdapterHost,
     private readonly applicationConfig: ApplicationConfig,
     private readonly contextCreator: ExternalContextCreator,
+    private readonly modules: ModulesContainer,
     @Inject(SSE_MODULE_OPTIONS) private readonly options: SseModuleOptions,
   ) {}
 
   onModuleInit(): void {
+    const roots = sseRoots(this.modules);
+    if (roots.count > 1) throw new Error(SSE_MESSAGES.forRootTwice(roots.count, roots.importers));
     const httpAdapter = this.httpAdapterHost?.httpAdapter;
     if (!httpAdapter) return; // an application context without HTTP: nothing to serve
     const platform = platformFor(httpAdapter.getType());
