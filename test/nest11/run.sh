@@ -17,7 +17,7 @@ cat > package.json <<JSON
 JSON
 npm install --no-audit --no-fund --loglevel=error \
   "./$tarball" @nestjs/common@^11 @nestjs/core@^11 @nestjs/platform-express@^11 \
-  reflect-metadata rxjs eventsource@^4
+  @nestjs/terminus@^11 reflect-metadata rxjs eventsource@^4
 cp "$root/test/nest11/smoke.mjs" .
-echo "Nest $(node -p "require('@nestjs/core/package.json').version") — running the smoke test"
+echo "Nest $(node -p "require('@nestjs/core/package.json').version"), terminus $(node -p "require('@nestjs/terminus/package.json').version") — running the smoke test"
 node --test smoke.mjs
