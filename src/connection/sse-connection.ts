@@ -309,7 +309,10 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
     response.on('drain', () => this.onDrain());
     const httpVersionMajor =
       (response as { req?: { httpVersionMajor?: number } }).req?.httpVersionMajor ?? 1;
-    response.writeHead(200, eventStreamHeaders(httpVersionMajor));
+    // Node keeps the connection when the request allows it and the body can be chunked; otherwise
+    // it answers `Connection: close` and closes the socket after the stream, unless we claim it.
+    const keepAlive = response.shouldKeepAlive && response.useChunkedEncodingByDefault;
+    response.writeHead(200, eventStreamHeaders(httpVersionMajor, keepAlive));
     response.flushHeaders();
     const socket = response.socket;
     socket?.setNoDelay?.(true);
