@@ -176,7 +176,7 @@ export class ChannelHub implements ChannelMembership {
     if (!since) return { events: [], gap: true };
     try {
       const query = await this.transport.history(channel, since);
-      await this.transport.barrier();
+      await this.transport.barrier?.();
       return query;
     } catch (error) {
       this.logger.warn(

@@ -48,8 +48,9 @@ export interface SseTransport {
   /**
    * Resolves once every message published before the call (by any process) that this process is
    * subscribed to has reached the sink: a replay written after it gets no late live copies.
+   * Leave it out when delivery is synchronous.
    */
-  barrier(): Promise<void>;
+  barrier?(): Promise<void>;
   readonly state: TransportState;
   /** Releases what the transport opened. */
   close(): Promise<void>;

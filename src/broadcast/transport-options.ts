@@ -1,3 +1,4 @@
+import { describeUrl } from '../connection/index.js';
 import { MemoryTransport } from './memory.transport.js';
 import { RedisTransport } from './redis.transport.js';
 import type { RedisTransportOptions } from './redis-transport-options.js';
@@ -21,6 +22,15 @@ export function createTransport(
   }
   if (typeof (options as SseTransport).publish === 'function') return options as SseTransport;
   throw new TypeError(
-    `Unknown SSE transport ${JSON.stringify(options)}: use { type: 'memory' } or { type: 'redis' }`,
+    `Unknown SSE transport ${describeTransport(options)}: use { type: 'memory' } or { type: 'redis' }`,
   );
+}
+
+/** What an error may say about transport options: the type and the URL's host, no secrets. */
+function describeTransport(options: unknown): string {
+  if (typeof options !== 'object' || options === null) return String(options);
+  const { type, url } = options as { type?: unknown; url?: unknown };
+  const parts = [`type: ${typeof type === 'string' ? JSON.stringify(type) : `<${typeof type}>`}`];
+  if (url !== undefined) parts.push(`url: ${describeUrl(url)}`);
+  return `{ ${parts.join(', ')} }`;
 }

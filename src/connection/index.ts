@@ -39,4 +39,5 @@ export { SseCounters } from './sse-counters.js';
 export type { ChannelMember, ChannelMembership } from './channel-membership.js';
 export { createSseHandler, type SseHandler, type SseHandlerOptions } from './create-sse-handler.js';
 export { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
+export { describeUrl, redactUrlCredentials } from './redact-secrets.js';
 export { OutgoingFrame } from './outgoing-frame.js';

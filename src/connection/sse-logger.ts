@@ -1,3 +1,5 @@
+import { redactUrlCredentials } from './redact-secrets.js';
+
 /** The logging the connection layer needs. Nest's `Logger` satisfies it. */
 export interface SseLogger {
   log(message: string): void;
@@ -12,8 +14,12 @@ export const consoleLogger: SseLogger = {
   error: (message, stack) => console.error(`[sse] ${message}${stack ? `\n${stack}` : ''}`),
 };
 
-/** Message and stack of anything thrown, for logging. */
+/** Message and stack of anything thrown, for logging, without the credentials of URLs in them. */
 export function describeError(error: unknown): { message: string; stack?: string } {
-  if (error instanceof Error) return { message: error.message, stack: error.stack };
-  return { message: String(error) };
+  if (error instanceof Error)
+    return {
+      message: redactUrlCredentials(error.message),
+      stack: error.stack === undefined ? undefined : redactUrlCredentials(error.stack),
+    };
+  return { message: redactUrlCredentials(String(error)) };
 }

@@ -1,8 +1,12 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, type ApplicationConfig } from '@nestjs/core';
-import { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js';
 import type { SseEndpointVersion as VersionValue } from './decorators/sse-endpoint.decorator.js';
+import {
+  METHOD_METADATA,
+  PATH_METADATA,
+  RoutePathFactory,
+  VERSION_METADATA,
+} from './nest-internals.js';
 import { SSE_MESSAGES } from './sse.messages.js';
 
 /** A route as written on a controller (or endpoint) and its method. */

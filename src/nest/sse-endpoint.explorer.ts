@@ -12,8 +12,8 @@ import {
   DiscoveryService,
   ExternalContextCreator,
   HttpAdapterHost,
+  ModulesContainer,
 } from '@nestjs/core';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import {
   EndpointRunner,
   SseConnection,
@@ -23,12 +23,14 @@ import {
 } from '../connection/index.js';
 import { platformFor, type SsePlatform } from './adapters/index.js';
 import { EndpointRoutes } from './endpoint-routes.js';
+import { HttpArgumentsHost } from './http-arguments-host.js';
 import type { SseEndpointMetadata } from './decorators/sse-endpoint.decorator.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import { SSE_MODULE_OPTIONS } from './sse-module-definition.js';
 import { SSE_MESSAGES } from './sse.messages.js';
 import { SseMetadataAccessor } from './sse-metadata.accessor.js';
 import { SseRuntime } from './sse-runtime.js';
+import { sseRoots } from './sse-roots.js';
 
 /**
  * Finds every `@SseEndpoint` provider at `onModuleInit` and serves it as a `GET` route of the
@@ -43,10 +45,13 @@ export class SseEndpointExplorer implements OnModuleInit {
     private readonly httpAdapterHost: HttpAdapterHost,
     private readonly applicationConfig: ApplicationConfig,
     private readonly contextCreator: ExternalContextCreator,
+    private readonly modules: ModulesContainer,
     @Inject(SSE_MODULE_OPTIONS) private readonly options: SseModuleOptions,
   ) {}
 
   onModuleInit(): void {
+    const roots = sseRoots(this.modules);
+    if (roots.count > 1) throw new Error(SSE_MESSAGES.forRootTwice(roots.count, roots.importers));
     const httpAdapter = this.httpAdapterHost?.httpAdapter;
     if (!httpAdapter) return; // an application context without HTTP: nothing to serve
     const platform = platformFor(httpAdapter.getType());
@@ -111,9 +116,7 @@ export class SseEndpointExplorer implements OnModuleInit {
         await handle(req, res);
       } catch (error) {
         // No exception filter answered: reply as Nest does for controllers (HttpException → JSON).
-        const host = new ExecutionContextHost([req, res]);
-        host.setType('http');
-        fallback.catch(error, host);
+        fallback.catch(error, new HttpArgumentsHost(req, res));
       }
     };
   }

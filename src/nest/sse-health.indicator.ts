@@ -3,7 +3,11 @@ import type { SseMetrics } from './sse-metrics.js';
 /** The shape `@nestjs/terminus` expects from an indicator: `{ [key]: { status, ...details } }`. */
 export type SseHealthResult = Record<string, { status: 'up' | 'down'; [detail: string]: unknown }>;
 
-/** Thrown when the transport is down; terminus reads `causes` (it checks `isHealthCheckError`). */
+/**
+ * The error terminus 10 and earlier read `causes` from.
+ * @deprecated `isHealthy` no longer throws it: it returns `{ [key]: { status: 'down' } }`, which
+ * terminus 11 and 12 count as a failed check (terminus 12 answers 500 for a thrown error).
+ */
 export class SseHealthCheckError extends Error {
   readonly isHealthCheckError = true;
   constructor(
@@ -15,23 +19,24 @@ export class SseHealthCheckError extends Error {
 }
 
 /**
- * A health indicator for `@nestjs/terminus`, without depending on it:
+ * A health indicator for `@nestjs/terminus` 11 and 12, without depending on it:
  *
  * ```ts
  * @Get('health') @HealthCheck()
- * check() { return this.health.check([() => this.sse.isHealthy('sse')]); }
+ * check() { return this.health.check([() => this.sseHealth.isHealthy('sse')]); }
  * ```
  */
 export class SseHealthIndicator {
   constructor(private readonly metrics: SseMetrics) {}
 
-  /** `{ [key]: { status: 'up', transport, connections } }`, or throws `SseHealthCheckError` when down. */
+  /**
+   * `{ [key]: { status, transport, connections } }`, `status` being `'up'` or `'down'` as the
+   * transport is: what `HealthIndicatorService.check(key).up()` / `.down()` build. Never throws:
+   * `HealthCheckService.check` answers 503 for a `'down'` result (a thrown error is a 500 on
+   * terminus 12).
+   */
   async isHealthy(key = 'sse'): Promise<SseHealthResult> {
     const { transport, connections } = this.metrics.snapshot();
-    const result: SseHealthResult = {
-      [key]: { status: transport === 'up' ? 'up' : 'down', transport, connections },
-    };
-    if (transport !== 'up') throw new SseHealthCheckError('SSE transport is down', result);
-    return result;
+    return { [key]: { status: transport === 'up' ? 'up' : 'down', transport, connections } };
   }
 }

@@ -1,22 +1,44 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { BroadcastService } from '../broadcast/index.js';
-import { SseEndpointExplorer } from './sse-endpoint.explorer.js';
-import { SseMetadataAccessor } from './sse-metadata.accessor.js';
+import { SSE_CORE, SSE_ROOT, type SseCore } from './sse-core.js';
+import { SseCoreModule } from './sse-core.module.js';
 import {
-  SSE_MODULE_OPTIONS,
+  SSE_ASYNC_OPTIONS_TYPE,
   SSE_OPTIONS_TYPE,
   SseConfigurableModule,
 } from './sse-module-definition.js';
-import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import { SseRuntime } from './sse-runtime.js';
 import { SseMetrics } from './sse-metrics.js';
 import { SseHealthIndicator } from './sse-health.indicator.js';
-import { registerPrometheusMetrics } from './prometheus-metrics.js';
+import { SSE_MESSAGES } from './sse.messages.js';
+
+/** A public provider taken from the app's one `SseModule.forRoot()`. */
+function fromCore<T>(token: Function, pick: (core: SseCore) => T): FactoryProvider<T> {
+  return {
+    provide: token,
+    useFactory: (core: SseCore | undefined) => {
+      if (!core) throw new Error(SSE_MESSAGES.missingForRoot);
+      return pick(core);
+    },
+    inject: [{ token: SSE_CORE, optional: true }],
+  };
+}
+
+/** Moves the options (and `forRootAsync`'s imports) into the one core of the app. */
+function withCore({ module, global, imports = [], providers = [] }: DynamicModule): DynamicModule {
+  const root: DynamicModule = {
+    module,
+    global,
+    imports: [{ module: SseCoreModule, global: true, imports, providers }],
+  };
+  return Object.defineProperty(root, SSE_ROOT, { value: true });
+}
 
 /**
- * Serves every `@SseEndpoint` provider of the app and provides `BroadcastService`.
- * Global by default (`isGlobal: false` to opt out).
+ * Serves every `@SseEndpoint` provider of the app and provides `BroadcastService`, `SseMetrics`
+ * and `SseHealthIndicator`. Import `SseModule.forRoot()` (or `forRootAsync`) once, in the root
+ * module; it is global by default. With `isGlobal: false`, import plain `SseModule` in the other
+ * modules that inject its services.
  *
  * ```ts
  * @Module({ imports: [SseModule.forRoot({ keepalive: 30 })], providers: [Notifications] })
@@ -24,41 +46,22 @@ import { registerPrometheusMetrics } from './prometheus-metrics.js';
  * ```
  */
 @Module({
-  imports: [DiscoveryModule],
   providers: [
-    SseMetadataAccessor,
-    SseEndpointExplorer,
-    {
-      provide: SseRuntime,
-      useFactory: (options: SseModuleOptions) => SseRuntime.create(options),
-      inject: [SSE_MODULE_OPTIONS],
-    },
-    {
-      provide: BroadcastService,
-      useFactory: (runtime: SseRuntime) => runtime.broadcast,
-      inject: [SseRuntime],
-    },
-    {
-      provide: SseMetrics,
-      useFactory: async (runtime: SseRuntime) => {
-        const metrics = new SseMetrics(runtime);
-        if (runtime.options.metrics?.prometheus)
-          runtime.onShutdown(await registerPrometheusMetrics(metrics));
-        return metrics;
-      },
-      inject: [SseRuntime],
-    },
-    {
-      provide: SseHealthIndicator,
-      useFactory: (metrics: SseMetrics) => new SseHealthIndicator(metrics),
-      inject: [SseMetrics],
-    },
+    fromCore(BroadcastService, (core) => core.runtime.broadcast),
+    fromCore(SseRuntime, (core) => core.runtime),
+    fromCore(SseMetrics, (core) => core.metrics),
+    fromCore(SseHealthIndicator, (core) => core.health),
   ],
   exports: [BroadcastService, SseRuntime, SseMetrics, SseHealthIndicator],
 })
 export class SseModule extends SseConfigurableModule {
   /** Registers the module; every option is optional (`forRoot()` = in-memory, no keepalive). */
   static override forRoot(options: typeof SSE_OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    return withCore(super.forRoot(options));
+  }
+
+  /** Registers the module with options from a factory (e.g. `ConfigService`). */
+  static override forRootAsync(options: typeof SSE_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withCore(super.forRootAsync(options));
   }
 }

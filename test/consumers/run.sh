@@ -57,7 +57,7 @@ check() {
   printf '{ "name": "%s", "private": true%s }\n' "$variant" "${type:+, \"type\": \"$type\"}" > package.json
   npm install --no-audit --no-fund --loglevel=error "$tarball" \
     "@nestjs/common@^$nest" "@nestjs/core@^$nest" "@nestjs/platform-express@^$nest" \
-    reflect-metadata rxjs "$typescript" '@types/node@^20' 'eventsource@^4'
+    "@nestjs/terminus@^$nest" reflect-metadata rxjs "$typescript" '@types/node@^20' 'eventsource@^4'
   if [ -e node_modules/ioredis ]; then echo "ioredis got installed"; return 1; fi
   echo "installed in $SECONDS s: Nest $(node -p "require('@nestjs/core/package.json').version"), TypeScript $(npx tsc -v)"
 

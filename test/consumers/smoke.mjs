@@ -3,10 +3,25 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Inject, Injectable, Module, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  UseGuards,
+  VersioningType,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { EventSource } from 'eventsource';
-import { BroadcastService, SseEndpoint, SseModule } from 'nestjs-sse-endpoint';
+import {
+  BroadcastService,
+  MemoryTransport,
+  SseEndpoint,
+  SseHealthIndicator,
+  SseModule,
+} from 'nestjs-sse-endpoint';
 
 const disconnects = [];
 
@@ -89,4 +104,81 @@ test('choosing the Redis transport without ioredis installed fails with the inst
     NestFactory.create(RedisModule, { logger: false, abortOnError: false }),
     /npm install ioredis/,
   );
+});
+
+// The README's health check on terminus 11: 200 while the transport is up, 503 while it is down.
+class HealthController {
+  constructor(health, sseHealth) {
+    this.health = health;
+    this.sseHealth = sseHealth;
+  }
+  check() {
+    return this.health.check([() => this.sseHealth.isHealthy('sse')]);
+  }
+}
+Inject(HealthCheckService)(HealthController, undefined, 0);
+Inject(SseHealthIndicator)(HealthController, undefined, 1);
+Controller()(HealthController);
+const check = Object.getOwnPropertyDescriptor(HealthController.prototype, 'check');
+Get('health')(HealthController.prototype, 'check', check);
+HealthCheck()(HealthController.prototype, 'check', check);
+
+/** A memory transport whose state reads as the test sets it. */
+function switchableTransport() {
+  const memory = new MemoryTransport();
+  return {
+    down: false,
+    get state() {
+      return this.down ? 'down' : 'up';
+    },
+    start: (sink, logger) => memory.start(sink, logger),
+    publish: (channel, body, options) => memory.publish(channel, body, options),
+    subscribe: (channel) => memory.subscribe(channel),
+    unsubscribe: (channel) => memory.unsubscribe(channel),
+    keepsHistory: (channel) => memory.keepsHistory(channel),
+    history: (channel, sinceId) => memory.history(channel, sinceId),
+    close: () => memory.close(),
+  };
+}
+
+test('SseHealthIndicator with @nestjs/terminus: 200 up, 503 down', async () => {
+  const transport = switchableTransport();
+  class HealthModule {}
+  Module({
+    imports: [SseModule.forRoot({ transport }), TerminusModule.forRoot({ logger: false })],
+    controllers: [HealthController],
+  })(HealthModule);
+  const app = await NestFactory.create(HealthModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${app.getHttpServer().address().port}/health`;
+  const up = await fetch(url);
+  assert.equal(up.status, 200);
+  assert.deepEqual((await up.json()).info, {
+    sse: { status: 'up', transport: 'up', connections: 0 },
+  });
+  transport.down = true;
+  const down = await fetch(url);
+  assert.equal(down.status, 503);
+  assert.deepEqual((await down.json()).error, {
+    sse: { status: 'down', transport: 'down', connections: 0 },
+  });
+  await app.close();
+});
+
+// RoutePathFactory (a Nest internal, src/nest/nest-internals.ts) on this Nest version.
+test('endpoint paths take the global prefix and URI versions as controllers do', async () => {
+  class PathsModule {}
+  Module({ imports: [SseModule.forRoot()], providers: [Greeter, HelloEndpoint] })(PathsModule);
+  const app = await NestFactory.create(PathsModule, { logger: false });
+  app.setGlobalPrefix('api');
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+  const controller = new AbortController();
+  const response = await fetch(`${url}/api/v1/hello?name=v1`, { signal: controller.signal });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+  controller.abort();
+  assert.equal((await fetch(`${url}/hello`)).status, 404);
+  await app.close();
 });

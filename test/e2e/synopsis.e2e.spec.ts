@@ -107,6 +107,7 @@ describe.each(PLATFORMS)('the seed SYNOPSIS on %s', (platform) => {
   it('with a raw socket: exact bytes, headers, and one onDisconnect when the client leaves', async () => {
     const client = await RawSseClient.open(`${server.url}/notifications?user=bob`, {
       'Last-Event-ID': '41',
+      Connection: 'keep-alive', // as browsers send it (Node's agent-less client asks for close)
     });
     await client.waitForEvents(2);
     expect(client.status).toBe(200);

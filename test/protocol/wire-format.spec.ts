@@ -123,7 +123,7 @@ describe('wire format', () => {
     expect(parse(encodeComment('ping')).comments).toEqual(['ping']);
   });
 
-  it('sends Connection: keep-alive on HTTP/1.1 only', () => {
+  it('sends Connection: keep-alive on HTTP/1.1 only, and only when the connection is kept', () => {
     expect(eventStreamHeaders(1)).toMatchObject({
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -131,6 +131,7 @@ describe('wire format', () => {
       Connection: 'keep-alive',
     });
     expect(eventStreamHeaders(2)).not.toHaveProperty('Connection');
+    expect(eventStreamHeaders(1, false)).not.toHaveProperty('Connection');
   });
 });
 

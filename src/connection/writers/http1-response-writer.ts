@@ -30,7 +30,10 @@ export class Http1ResponseWriter implements ResponseWriter {
     response.on('close', events.close);
     response.on('error', events.error);
     response.on('drain', events.drain);
-    response.writeHead(200, eventStreamHeaders(response.req?.httpVersionMajor ?? 1));
+    // Node keeps the connection when the request allows it and the body can be chunked; otherwise
+    // it answers `Connection: close` and closes the socket after the stream, unless we claim it.
+    const keepAlive = response.shouldKeepAlive && response.useChunkedEncodingByDefault;
+    response.writeHead(200, eventStreamHeaders(response.req?.httpVersionMajor ?? 1, keepAlive));
     response.flushHeaders();
     const socket = response.socket;
     socket?.setNoDelay(true);

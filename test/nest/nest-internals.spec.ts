@@ -1,0 +1,55 @@
+import { Controller, Get, RequestMethod, VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
+import {
+  METHOD_METADATA,
+  PATH_METADATA,
+  RoutePathFactory,
+  VERSION_METADATA,
+} from '../../src/nest/nest-internals.js';
+
+/**
+ * What the library takes from Nest's non-public files (src/nest/nest-internals.ts), as it uses
+ * it. Checked on @nestjs/core 11.2 and 12.5 (both ship these files with this behaviour); if a
+ * Nest release moves them, this spec fails first.
+ */
+describe('Nest internals the library relies on', () => {
+  it('reads route metadata under the keys @Controller, @Get and versions write', () => {
+    @Controller({ path: 'cats', version: '2' })
+    class CatsController {
+      @Get(':id')
+      one(): void {}
+    }
+    expect(Reflect.getMetadata(PATH_METADATA, CatsController)).toBe('cats');
+    expect(Reflect.getMetadata(VERSION_METADATA, CatsController)).toBe('2');
+    const handler = CatsController.prototype.one;
+    expect(Reflect.getMetadata(PATH_METADATA, handler)).toBe(':id');
+    expect(Reflect.getMetadata(METHOD_METADATA, handler)).toBe(RequestMethod.GET);
+  });
+
+  it('RoutePathFactory resolves global prefix, its exclusions and URI versions from ApplicationConfig', () => {
+    const config = new ApplicationConfig();
+    config.setGlobalPrefix('api');
+    config.setGlobalPrefixOptions({
+      exclude: [{ path: 'health', requestMethod: RequestMethod.GET, pathRegex: /^\/health\/?$/ }],
+    } as never);
+    config.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+    const factory = new RoutePathFactory(config);
+    const create = (ctrlPath: string, controllerVersion?: string | string[] | symbol) =>
+      factory.create(
+        {
+          ctrlPath,
+          globalPrefix: config.getGlobalPrefix(),
+          versioningOptions: config.getVersioning(),
+          controllerVersion: controllerVersion as never,
+        },
+        RequestMethod.GET,
+      );
+    expect(create('/rooms/:id', '1')).toEqual(['/api/v1/rooms/:id']);
+    expect(create('/rooms', ['1', '2'])).toEqual(['/api/v1/rooms', '/api/v2/rooms']);
+    expect(create('/rooms', VERSION_NEUTRAL)).toEqual(['/api/rooms']);
+    expect(create('/health', '1')).toEqual(['/v1/health']);
+    expect(new RoutePathFactory(new ApplicationConfig()).create({ ctrlPath: 'plain' })).toEqual([
+      '/plain',
+    ]);
+  });
+});
