@@ -1,12 +1,8 @@
 import { RequestMethod } from '@nestjs/common';
-import { MetadataScanner, type ApplicationConfig } from '@nestjs/core';
+import type { ApplicationConfig } from '@nestjs/core';
 import type { SseEndpointVersion as VersionValue } from './decorators/sse-endpoint.decorator.js';
-import {
-  METHOD_METADATA,
-  PATH_METADATA,
-  RoutePathFactory,
-  VERSION_METADATA,
-} from './nest-internals.js';
+import { RoutePathFactory } from './nest-internals.js';
+import type { ControllerRouteMetadata } from './sse-metadata.accessor.js';
 import { SSE_MESSAGES } from './sse.messages.js';
 
 /** A route as written on a controller (or endpoint) and its method. */
@@ -29,7 +25,6 @@ interface ControllerRoute {
  */
 export class EndpointRoutes {
   private readonly factory: RoutePathFactory;
-  private readonly scanner = new MetadataScanner();
   private readonly taken = new Map<string, ControllerRoute>();
 
   constructor(private readonly config: ApplicationConfig) {
@@ -41,24 +36,22 @@ export class EndpointRoutes {
     return this.resolve({ ctrlPath: path, controllerVersion: version }, RequestMethod.GET);
   }
 
-  /** Records every GET (or ALL) route of a controller class. */
-  addController(metatype: Function): void {
-    const ctrlPaths = toArray<string>(Reflect.getMetadata(PATH_METADATA, metatype) ?? '/');
-    const controllerVersion = Reflect.getMetadata(VERSION_METADATA, metatype) as
-      VersionValue | undefined;
-    const prototype = metatype.prototype as Record<string, Function>;
-    for (const name of this.scanner.getAllMethodNames(prototype)) {
-      const handler = prototype[name];
-      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+  /** Records a controller's routes that would answer a GET (`@Get`, `@All`). */
+  addControllerRoutes(routes: ControllerRouteMetadata[]): void {
+    for (const {
+      owner,
+      method,
+      ctrlPaths,
+      methodPaths,
+      controllerVersion,
+      methodVersion,
+    } of routes) {
       if (method !== RequestMethod.GET && method !== RequestMethod.ALL) continue;
-      const methodPaths = toArray<string>(Reflect.getMetadata(PATH_METADATA, handler) ?? '/');
-      const methodVersion = Reflect.getMetadata(VERSION_METADATA, handler) as
-        VersionValue | undefined;
       for (const ctrlPath of ctrlPaths) {
         for (const methodPath of methodPaths) {
           const route: RouteMetadata = { ctrlPath, methodPath, controllerVersion, methodVersion };
           for (const path of this.resolve(route, method)) {
-            this.taken.set(routeKey(path), { owner: `${metatype.name}.${name}`, path });
+            this.taken.set(routeKey(path), { owner, path });
           }
         }
       }
@@ -93,8 +86,4 @@ export class EndpointRoutes {
 /** `/rooms/:id` and `/rooms/:roomId` are the same route. */
 function routeKey(path: string): string {
   return path.replace(/:[^/]+/g, ':').toLowerCase();
-}
-
-function toArray<T>(value: T | T[]): T[] {
-  return Array.isArray(value) ? value : [value];
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { SseEndpointExplorer } from './sse-endpoint.explorer.js';
 import { SseMetadataAccessor } from './sse-metadata.accessor.js';
+import { SseRouteHandlerFactory } from './sse-route-handler.factory.js';
 import { SSE_MODULE_OPTIONS } from './sse-module-definition.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import { SseRuntime } from './sse-runtime.js';
@@ -21,6 +22,7 @@ import { SSE_CORE, type SseCore } from './sse-core.js';
   imports: [DiscoveryModule],
   providers: [
     SseMetadataAccessor,
+    SseRouteHandlerFactory,
     SseEndpointExplorer,
     {
       provide: SseRuntime,

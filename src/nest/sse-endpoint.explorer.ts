@@ -1,16 +1,7 @@
-import {
-  ForbiddenException,
-  HttpException,
-  Inject,
-  Injectable,
-  ServiceUnavailableException,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import {
   ApplicationConfig,
-  BaseExceptionFilter,
   DiscoveryService,
-  ExternalContextCreator,
   HttpAdapterHost,
   ModulesContainer,
 } from '@nestjs/core';
@@ -21,14 +12,14 @@ import {
   type ResolvedEndpointOptions,
   type SseEndpointHooks,
 } from '../connection/index.js';
-import { platformFor, type SsePlatform } from './adapters/index.js';
+import { platformFor } from './adapters/index.js';
 import { EndpointRoutes } from './endpoint-routes.js';
-import { HttpArgumentsHost } from './http-arguments-host.js';
 import type { SseEndpointMetadata } from './decorators/sse-endpoint.decorator.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import { SSE_MODULE_OPTIONS } from './sse-module-definition.js';
 import { SSE_MESSAGES } from './sse.messages.js';
 import { SseMetadataAccessor } from './sse-metadata.accessor.js';
+import { SseRouteHandlerFactory } from './sse-route-handler.factory.js';
 import { SseRuntime } from './sse-runtime.js';
 import { sseRoots } from './sse-roots.js';
 
@@ -44,20 +35,21 @@ export class SseEndpointExplorer implements OnModuleInit {
     private readonly runtime: SseRuntime,
     private readonly httpAdapterHost: HttpAdapterHost,
     private readonly applicationConfig: ApplicationConfig,
-    private readonly contextCreator: ExternalContextCreator,
+    private readonly handlerFactory: SseRouteHandlerFactory,
     private readonly modules: ModulesContainer,
     @Inject(SSE_MODULE_OPTIONS) private readonly options: SseModuleOptions,
   ) {}
 
   onModuleInit(): void {
-    const roots = sseRoots(this.modules);
+    const roots = sseRoots(this.modules, this.accessor);
     if (roots.count > 1) throw new Error(SSE_MESSAGES.forRootTwice(roots.count, roots.importers));
     const httpAdapter = this.httpAdapterHost?.httpAdapter;
     if (!httpAdapter) return; // an application context without HTTP: nothing to serve
     const platform = platformFor(httpAdapter.getType());
     const routes = new EndpointRoutes(this.applicationConfig);
     for (const controller of this.discovery.getControllers()) {
-      if (controller.metatype) routes.addController(controller.metatype as Function);
+      const metatype = controller.metatype as Function | undefined;
+      if (metatype) routes.addControllerRoutes(this.accessor.getControllerRoutes(metatype));
     }
     const seen = new Set<object>();
     for (const wrapper of this.discovery.getProviders()) {
@@ -79,7 +71,7 @@ export class SseEndpointExplorer implements OnModuleInit {
         this.resolve(metadata),
         this.runtime,
       );
-      const handler = this.createHandler(platform, runner, instance);
+      const handler = this.handlerFactory.create(platform, runner, instance);
       for (const fullPath of routes.pathsOf(metadata.path, metadata.options.version)) {
         routes.claim(fullPath, name);
         platform.route(httpAdapter, fullPath, handler);
@@ -91,40 +83,4 @@ export class SseEndpointExplorer implements OnModuleInit {
   private resolve({ options }: SseEndpointMetadata): ResolvedEndpointOptions {
     return resolveEndpointOptions(options, this.options, SseConnection);
   }
-
-  private createHandler(platform: SsePlatform, runner: EndpointRunner, instance: SseEndpointHooks) {
-    // Guards, interceptors and filters see this function as the route handler.
-    const handleSseRequest = async (req: unknown, res: unknown): Promise<void> => {
-      const prepared = await runner.prepare(platform.request(req), platform.response(res));
-      if ('rejection' in prepared) {
-        const { status, message, headers } = prepared.rejection;
-        for (const [header, value] of Object.entries(headers ?? {}))
-          platform.response(res).setHeader(header, value);
-        throw toHttpException(status, message);
-      }
-      platform.takeOver(res);
-      await runner.start(prepared.connection);
-    };
-    const handle = this.contextCreator.create(
-      instance as object,
-      handleSseRequest as (...args: unknown[]) => unknown,
-      'handleSseRequest',
-    );
-    const fallback = new BaseExceptionFilter(this.httpAdapterHost.httpAdapter);
-    return async (req: unknown, res: unknown): Promise<void> => {
-      try {
-        await handle(req, res);
-      } catch (error) {
-        // No exception filter answered: reply as Nest does for controllers (HttpException → JSON).
-        fallback.catch(error, new HttpArgumentsHost(req, res));
-      }
-    };
-  }
-}
-
-/** The exception class a filter would `@Catch()` for the status (ForbiddenException for 403, …). */
-function toHttpException(status: number, message: string): HttpException {
-  if (status === 403) return new ForbiddenException(message);
-  if (status === 503) return new ServiceUnavailableException(message);
-  return new HttpException({ statusCode: status, message }, status);
 }

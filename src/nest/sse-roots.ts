@@ -1,5 +1,5 @@
 import type { ModulesContainer } from '@nestjs/core';
-import { MODULE_METADATA } from './nest-internals.js';
+import type { SseMetadataAccessor } from './sse-metadata.accessor.js';
 import { SSE_CORE, SSE_ROOT } from './sse-core.js';
 
 /**
@@ -7,13 +7,16 @@ import { SSE_CORE, SSE_ROOT } from './sse-core.js';
  * mapped twice and split broadcasts — and the modules that import them (those that declare the
  * import in `@Module`; a dynamic module importing it is not named).
  */
-export function sseRoots(modules: ModulesContainer): { count: number; importers: string[] } {
+export function sseRoots(
+  modules: ModulesContainer,
+  accessor: SseMetadataAccessor,
+): { count: number; importers: string[] } {
   const all = [...modules.values()];
   const count = all.filter((module) => module.providers.has(SSE_CORE)).length;
   const importers = new Set<string>();
   if (count > 1) {
     for (const { metatype, name } of all) {
-      const declared = (Reflect.getMetadata(MODULE_METADATA.IMPORTS, metatype) ?? []) as unknown[];
+      const declared = accessor.getModuleImports(metatype);
       if (declared.some((imported) => (imported as { [SSE_ROOT]?: true })?.[SSE_ROOT]))
         importers.add(name);
     }
