@@ -75,8 +75,8 @@ export class ConnectionController implements ChannelMember, KeepaliveTarget, Lif
     this.membership = init.channels;
     this.logger = init.logger;
     this.counters = init.counters;
-    this.budget = new WriteBudget(this.writer, init.limits, init.counters, (pending) =>
-      this.closeSlowConsumer(pending, init.limits.maxBufferedBytes),
+    this.budget = new WriteBudget(this.writer, init.limits, init.counters, (pending, why) =>
+      this.closeSlowConsumer(pending, why, init.limits.maxBufferedBytes),
     );
   }
 
@@ -214,10 +214,10 @@ export class ConnectionController implements ChannelMember, KeepaliveTarget, Lif
     if (reason === 'shutdown') this.writer.release();
   }
 
-  private closeSlowConsumer(pending: number, bound: number): void {
+  private closeSlowConsumer(pending: number, why: string, bound: number): void {
     if (this.isClosed) return;
     this.counters.slowConsumerCloses++;
-    this.logger.warn(slowConsumerClosed(this.id, this.connection.endpoint, pending, bound));
+    this.logger.warn(slowConsumerClosed(this.id, this.connection.endpoint, pending, why, bound));
     this.terminate('slow-consumer', true);
   }
 

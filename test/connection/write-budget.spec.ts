@@ -28,53 +28,108 @@ describe('WriteBudget: tick batching and the byte bound', () => {
     expect(writer.corks).toBe(2);
   });
 
-  it.each<[string, WriteLimits, number[], boolean[], number[]]>([
-    // name, limits, pending bytes after each tick, admits() after each tick, overflows
+  type Step = ['tick' | 'check', number]; // a tick's end, or the shared timer's look, with the backlog then
+  const close: WriteLimits = { maxBufferedBytes: 100, slowConsumer: 'close' };
+  const drop: WriteLimits = { maxBufferedBytes: 100, slowConsumer: 'drop' };
+
+  it.each<[string, WriteLimits, Step[], boolean, number[]]>([
+    // name, limits, steps, admits() at the end, overflows
     [
       'under the bound: nothing happens',
-      { maxBufferedBytes: 100, slowConsumer: 'close' },
-      [50, 100],
-      [true, true],
+      close,
+      [
+        ['tick', 50],
+        ['tick', 100],
+        ['check', 100],
+      ],
+      true,
       [],
     ],
     [
-      'over the bound with close: overflow with the backlog',
-      { maxBufferedBytes: 100, slowConsumer: 'close' },
-      [101],
-      [true],
-      [101],
+      'over the bound, then drained below it: not slow',
+      close,
+      [
+        ['tick', 500],
+        ['check', 80],
+      ],
+      true,
+      [],
     ],
     [
-      'over the bound with drop: broadcasts skipped',
-      { maxBufferedBytes: 100, slowConsumer: 'drop' },
+      'over the bound and shrinking at each look: not slow (a large event being read)',
+      close,
+      [
+        ['tick', 500],
+        ['check', 400],
+        ['check', 300],
+      ],
+      true,
+      [],
+    ],
+    [
+      'over the bound and not shrinking by the next look: closed',
+      close,
+      [
+        ['tick', 150],
+        ['check', 150],
+      ],
+      true,
       [150],
-      [false],
+    ],
+    [
+      'over the bound and growing by another bound: closed at once',
+      close,
+      [
+        ['tick', 150],
+        ['tick', 251],
+      ],
+      true,
+      [251],
+    ],
+    [
+      'drop: broadcasts skipped once slow',
+      drop,
+      [
+        ['tick', 150],
+        ['check', 160],
+      ],
+      false,
       [],
     ],
     [
       'drop: still skipped above half the bound',
-      { maxBufferedBytes: 100, slowConsumer: 'drop' },
-      [150, 60],
-      [false, false],
+      drop,
+      [
+        ['tick', 150],
+        ['check', 160],
+        ['tick', 60],
+      ],
+      false,
       [],
     ],
     [
       'drop: admitted again at half the bound',
-      { maxBufferedBytes: 100, slowConsumer: 'drop' },
-      [150, 50],
-      [false, true],
+      drop,
+      [
+        ['tick', 150],
+        ['check', 160],
+        ['tick', 50],
+      ],
+      true,
       [],
     ],
-  ])('%s', async (_, limits, pendingPerTick, admitted, overflows) => {
+  ])('%s', async (_, limits, steps, admitsAtEnd, overflows) => {
     const run = budgetOn(limits);
-    const seen: boolean[] = [];
-    for (const pending of pendingPerTick) {
-      run.budget.charge(1);
+    for (const [kind, pending] of steps) {
       run.writer.pendingBytes = pending;
+      if (kind === 'check') {
+        run.budget.checkBacklog();
+        continue;
+      }
+      run.budget.charge(1);
       await tickEnd();
-      seen.push(run.budget.admits());
     }
-    expect(seen).toEqual(admitted);
+    expect(run.budget.admits()).toBe(admitsAtEnd);
     expect(run.overflows).toEqual(overflows);
   });
 });
