@@ -5,8 +5,8 @@ import {
   type ChannelMembership,
   type SseLogger,
 } from '../connection/index.js';
-import type { HistoryQuery } from './history/history-options.js';
-import { ReplayBatch } from './history/replay-batch.js';
+import type { ReplayBatch } from './history/replay-batch.js';
+import { ReplayCoordinator } from './history/replay-coordinator.js';
 import type { SseTransport } from './sse-transport.js';
 
 interface ChannelState {
@@ -23,12 +23,22 @@ interface ChannelState {
 export class ChannelHub implements ChannelMembership {
   private readonly channels = new Map<string, ChannelState>();
   private readonly subscriptions = new Map<string, Promise<void>>();
-  private readonly batches = new Map<ChannelMember, ReplayBatch>();
+  private readonly replays: ReplayCoordinator;
 
   constructor(
     private readonly transport: SseTransport,
     private readonly logger: SseLogger,
-  ) {}
+  ) {
+    this.replays = new ReplayCoordinator(
+      transport,
+      {
+        hold: (channel, member, batch) =>
+          (this.channels.get(channel)!.replaying ??= new Map()).set(member, batch),
+        release: (channel, member) => this.release(channel, member),
+      },
+      logger,
+    );
+  }
 
   /** Connects the transport to this hub. */
   start(): Promise<void> {
@@ -40,29 +50,16 @@ export class ChannelHub implements ChannelMembership {
 
   /**
    * Joins; on a channel with history, and for a connection that came with a `Last-Event-ID`,
-   * first collects what it missed: subscribe, hold live frames, read the history. The channels a
-   * connection joins while it connects are written together, in id order, once none of their
-   * joins is in flight (see {@link ChannelHub.flushReplay}); a later join's replay on its own.
+   * first collects what it missed (see {@link ReplayCoordinator}).
    */
-  async join(connection: ChannelMember, channel: string): Promise<void> {
+  join(connection: ChannelMember, channel: string): Promise<void> {
     const state = this.stateOf(channel);
     const subscribed = this.subscribe(channel);
     state.members.add(connection);
     if (!connection.resume.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
       return subscribed;
     }
-    const batch = this.batchOf(connection);
-    batch.begin(channel);
-    (state.replaying ??= new Map()).set(connection, batch);
-    try {
-      await subscribed;
-      const { events, gap } = await this.readHistory(channel, connection.lastEventId);
-      batch.addHistory(channel, events);
-      connection.resume.noteReplay(gap);
-    } finally {
-      batch.pending--;
-      this.settle(connection, batch);
-    }
+    return this.replays.collect(connection, channel, subscribed);
   }
 
   /** Writes the events of `channel` after `sinceId`; resolves with `true` when some may be missing. */
@@ -73,26 +70,10 @@ export class ChannelHub implements ChannelMembership {
     return gap;
   }
 
-  /**
-   * Writes a connection's collected replay, if no join of it is in flight: history and held
-   * frames of all its replaying channels, merged in id order; then its channels are live.
-   */
-  flushReplay(connection: ChannelMember): void {
-    const batch = this.batches.get(connection);
-    if (!batch || batch.pending > 0) return;
-    this.batches.delete(connection);
-    connection.resume.setFlush(null);
-    for (const channel of batch.heldChannels()) this.endHolding(channel, connection);
-    for (const frame of batch.frames(toFrame)) connection.deliver(frame);
-  }
-
   leave(connection: ChannelMember, channel: string): void {
     const state = this.channels.get(channel);
     if (!state?.members.delete(connection)) return;
-    if (state.replaying?.has(connection)) {
-      this.endHolding(channel, connection);
-      this.dropFromBatch(connection, channel);
-    }
+    if (state.replaying?.has(connection)) this.replays.drop(connection, channel);
     if (state.members.size > 0) return;
     this.channels.delete(channel);
     this.subscriptions.delete(channel);
@@ -135,7 +116,7 @@ export class ChannelHub implements ChannelMembership {
   }
 
   close(): Promise<void> {
-    this.batches.clear();
+    this.replays.clear();
     this.channels.clear();
     this.subscriptions.clear();
     return this.transport.close();
@@ -157,67 +138,11 @@ export class ChannelHub implements ChannelMembership {
     }
   }
 
-  private batchOf(connection: ChannelMember): ReplayBatch {
-    let batch = this.batches.get(connection);
-    if (!batch) {
-      batch = new ReplayBatch();
-      this.batches.set(connection, batch);
-      connection.resume.setFlush(() => this.flushReplay(connection));
-    }
-    return batch;
-  }
-
-  /**
-   * A history read failed or timed out: the replay can't show nothing was missed, so it reports a
-   * gap. The barrier makes every message published before the read reach the hub first, so no
-   * live copy of a replayed event arrives after the replay was written.
-   */
-  private async readHistory(channel: string, since: string | null): Promise<HistoryQuery> {
-    if (!since) return { events: [], gap: true };
-    try {
-      const query = await this.transport.history(channel, since);
-      await this.transport.barrier?.();
-      return query;
-    } catch (error) {
-      this.logger.warn(
-        `Replaying channel "${channel}" failed (replayGap is true): ${describeError(error).message}`,
-      );
-      return { events: [], gap: true };
-    }
-  }
-
-  /**
-   * After a join's history was read: a join after connecting is written at once; joins while
-   * connecting wait for a turn of the event loop with none in flight (or the connection's first
-   * own write, or the end of `onConnect`), so `await join(a); await join(b)` replays as one.
-   */
-  private settle(connection: ChannelMember, batch: ReplayBatch): void {
-    if (batch.pending > 0 || this.batches.get(connection) !== batch) return;
-    if (!connection.resume.connecting) {
-      this.flushReplay(connection);
-      return;
-    }
-    if (batch.quietCheckScheduled) return;
-    batch.quietCheckScheduled = true;
-    setImmediate(() => {
-      batch.quietCheckScheduled = false;
-      if (this.batches.get(connection) === batch) this.flushReplay(connection);
-    });
-  }
-
-  private endHolding(channel: string, connection: ChannelMember): void {
+  private release(channel: string, member: ChannelMember): void {
     const state = this.channels.get(channel);
     if (!state?.replaying) return;
-    state.replaying.delete(connection);
+    state.replaying.delete(member);
     if (state.replaying.size === 0) state.replaying = null;
-  }
-
-  private dropFromBatch(connection: ChannelMember, channel: string): void {
-    const batch = this.batches.get(connection);
-    if (batch && batch.drop(channel) === 0 && batch.pending === 0) {
-      this.batches.delete(connection);
-      connection.resume.setFlush(null);
-    }
   }
 
   private stateOf(channel: string): ChannelState {
@@ -244,4 +169,3 @@ export class ChannelHub implements ChannelMembership {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
-const toFrame = (bytes: Buffer) => new OutgoingFrame(bytes);
