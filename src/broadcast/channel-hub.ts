@@ -30,6 +30,8 @@ interface ChannelState {
 export class ChannelHub implements ChannelMembership {
   private readonly channels = new Map<string, ChannelState>();
   private readonly subscriptions = new Map<string, Promise<void>>();
+  /** Channels each connection is in, so `connectionCount` is O(1). */
+  private readonly channelCounts = new Map<SseConnection, number>();
 
   constructor(
     private readonly transport: SseTransport,
@@ -52,7 +54,7 @@ export class ChannelHub implements ChannelMembership {
   async join(connection: SseConnection, channel: string): Promise<void> {
     const state = this.stateOf(channel);
     const subscribed = this.subscribe(channel);
-    state.members.add(connection);
+    if (!state.members.has(connection)) this.addMember(state, connection);
     if (!connection.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
       return subscribed;
     }
@@ -83,6 +85,7 @@ export class ChannelHub implements ChannelMembership {
   leave(connection: SseConnection, channel: string): void {
     const state = this.channels.get(channel);
     if (!state?.members.delete(connection)) return;
+    this.countLeft(connection);
     state.replaying?.delete(connection);
     state.floors?.delete(connection);
     if (state.members.size > 0) return;
@@ -98,6 +101,11 @@ export class ChannelHub implements ChannelMembership {
   /** Local members of `channel`. */
   count(channel: string): number {
     return this.channels.get(channel)?.members.size ?? 0;
+  }
+
+  /** Local connections in at least one channel. */
+  connectionCount(): number {
+    return this.channelCounts.size;
   }
 
   /** Channels with at least one local member. */
@@ -129,6 +137,7 @@ export class ChannelHub implements ChannelMembership {
   close(): Promise<void> {
     this.channels.clear();
     this.subscriptions.clear();
+    this.channelCounts.clear();
     return this.transport.close();
   }
 
@@ -171,6 +180,17 @@ export class ChannelHub implements ChannelMembership {
       connection.deliver(frame);
     }
     if (floor && state.members.has(connection)) (state.floors ??= new Map()).set(connection, floor);
+  }
+
+  private addMember(state: ChannelState, connection: SseConnection): void {
+    state.members.add(connection);
+    this.channelCounts.set(connection, (this.channelCounts.get(connection) ?? 0) + 1);
+  }
+
+  private countLeft(connection: SseConnection): void {
+    const left = (this.channelCounts.get(connection) ?? 1) - 1;
+    if (left === 0) this.channelCounts.delete(connection);
+    else this.channelCounts.set(connection, left);
   }
 
   private clearFloor(state: ChannelState, member: SseConnection): void {
