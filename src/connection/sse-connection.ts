@@ -14,6 +14,7 @@ import type { ChannelMembership } from './channel-membership.js';
 import type { SseDisconnectReason } from './disconnect-reason.js';
 import type { KeepaliveScheduler, KeepaliveTarget } from './keepalive-scheduler.js';
 import { OutgoingFrame } from './outgoing-frame.js';
+import { BACKLOG_CHECK_MS, watchBacklog, type BacklogWatchTarget } from './backlog-watch.js';
 import { SseClosedError } from './sse-closed.error.js';
 import type { LifetimeScheduler, LifetimeTarget } from './lifetime-scheduler.js';
 import type { SseCounters } from './sse-counters.js';
@@ -45,7 +46,7 @@ export interface SseConnectionInit {
 export type SlowConsumerPolicy = 'close' | 'drop';
 
 export interface WriteLimits {
-  /** The most bytes that may wait for this connection beyond what its socket accepted. */
+  /** The bytes that may wait for this connection beyond what its socket accepted (see `flushTick`). */
   maxBufferedBytes: number;
   slowConsumer: SlowConsumerPolicy;
 }
@@ -73,7 +74,9 @@ const KEEPALIVE = new OutgoingFrame(KEEPALIVE_FRAME);
  * return `false` instead. Invalid fields (`event`/`id` with a line break, a bad `retry`) throw
  * `TypeError` from `send*` and make `trySend*` return `false`.
  */
-export class SseConnection implements KeepaliveTarget, TickFlushTarget, LifetimeTarget {
+export class SseConnection
+  implements KeepaliveTarget, TickFlushTarget, LifetimeTarget, BacklogWatchTarget
+{
   /** A unique id (UUID), usable in `publish(..., { except })` from any process. */
   readonly id: string = randomUUID();
   /** The request that opened the stream. */
@@ -100,6 +103,8 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
   private corked = false;
   /** Over the byte bound with `slowConsumer: 'drop'`: broadcasts skip it until it drains. */
   private dropping = false;
+  /** Over the byte bound and watched (see `checkBacklog`): the backlog at the last look; else -1. */
+  private overBound = -1;
   private retryHint: number | undefined;
   private reason: SseDisconnectReason | null = null;
   private closeListeners: SseCloseListener[] = [];
@@ -358,7 +363,9 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
 
   /**
    * End of a tick in which this connection was written to: the tick's frames leave in one
-   * `writev`, then the bytes still waiting in Node are held against `maxBufferedBytes`.
+   * `writev`, then the bytes still waiting in Node are held against `maxBufferedBytes`. Over it,
+   * the connection is watched (`checkBacklog`), since a client reading a large event is not slow;
+   * it is slow at once if its backlog grows by another `maxBufferedBytes` meanwhile.
    * @internal
    */
   flushTick(): void {
@@ -367,15 +374,48 @@ export class SseConnection implements KeepaliveTarget, TickFlushTarget, Lifetime
       this.corked = false;
       this.chunkedSocket?.uncork();
     }
-    if (this.isClosed || this.pendingBytes() <= this.limits.maxBufferedBytes) return;
+    if (this.isClosed) return;
+    const pending = this.pendingBytes();
+    if (pending <= this.limits.maxBufferedBytes || this.dropping) return;
+    if (this.overBound < 0) {
+      this.overBound = pending;
+      watchBacklog(this);
+    } else if (pending > this.overBound + this.limits.maxBufferedBytes) {
+      this.slowConsumer(pending, `grew by over maxBufferedBytes while over it`);
+    }
+  }
+
+  /**
+   * The shared check of a connection over its byte bound, about once a second: slow (closed, or
+   * skipped by broadcasts with `'drop'`) when its backlog is still over the bound and did not
+   * shrink since the last look; a client that reads keeps its stream.
+   * @internal
+   */
+  checkBacklog(): boolean {
+    const pending = this.bufferedBytes; // 0 once closed
+    if (this.overBound < 0 || pending <= this.limits.maxBufferedBytes) {
+      this.overBound = -1;
+      return false;
+    }
+    if (pending < this.overBound) {
+      this.overBound = pending; // draining: look again later
+      return true;
+    }
+    this.slowConsumer(pending, `not drained for ${BACKLOG_CHECK_MS} ms`);
+    return false;
+  }
+
+  /** Past the byte bound for good: closed, or (`'drop'`) skipped by broadcasts until it drains. */
+  private slowConsumer(pending: number, why: string): void {
+    this.overBound = -1;
     if (this.limits.slowConsumer === 'drop') {
       this.dropping = true;
       return;
     }
     this.counters.slowConsumerCloses++;
     this.logger.warn(
-      `Closed SSE connection ${this.id} on ${this.endpoint}: slow consumer, ` +
-        `${this.pendingBytes()} bytes waiting (maxBufferedBytes ${this.limits.maxBufferedBytes})`,
+      `Closed SSE connection ${this.id} on ${this.endpoint}: slow consumer, ${pending} bytes ` +
+        `waiting, ${why} (maxBufferedBytes ${this.limits.maxBufferedBytes})`,
     );
     this.terminate('slow-consumer', true);
   }
