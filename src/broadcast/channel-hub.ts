@@ -24,6 +24,8 @@ export class ChannelHub implements ChannelMembership {
   private readonly channels = new Map<string, ChannelState>();
   private readonly subscriptions = new Map<string, Promise<void>>();
   private readonly replays: ReplayCoordinator;
+  /** Channels each connection is in, so `connectionCount` is O(1). */
+  private readonly channelCounts = new Map<ChannelMember, number>();
 
   constructor(
     private readonly transport: SseTransport,
@@ -55,7 +57,7 @@ export class ChannelHub implements ChannelMembership {
   join(connection: ChannelMember, channel: string): Promise<void> {
     const state = this.stateOf(channel);
     const subscribed = this.subscribe(channel);
-    state.members.add(connection);
+    if (!state.members.has(connection)) this.addMember(state, connection);
     if (!connection.resume.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
       return subscribed;
     }
@@ -73,6 +75,7 @@ export class ChannelHub implements ChannelMembership {
   leave(connection: ChannelMember, channel: string): void {
     const state = this.channels.get(channel);
     if (!state?.members.delete(connection)) return;
+    this.countLeft(connection);
     if (state.replaying?.has(connection)) this.replays.drop(connection, channel);
     if (state.members.size > 0) return;
     this.channels.delete(channel);
@@ -87,6 +90,11 @@ export class ChannelHub implements ChannelMembership {
   /** Local members of `channel`. */
   count(channel: string): number {
     return this.channels.get(channel)?.members.size ?? 0;
+  }
+
+  /** Local connections in at least one channel. */
+  connectionCount(): number {
+    return this.channelCounts.size;
   }
 
   /** Channels with at least one local member. */
@@ -119,6 +127,7 @@ export class ChannelHub implements ChannelMembership {
     this.replays.clear();
     this.channels.clear();
     this.subscriptions.clear();
+    this.channelCounts.clear();
     return this.transport.close();
   }
 
@@ -143,6 +152,17 @@ export class ChannelHub implements ChannelMembership {
     if (!state?.replaying) return;
     state.replaying.delete(member);
     if (state.replaying.size === 0) state.replaying = null;
+  }
+
+  private addMember(state: ChannelState, connection: ChannelMember): void {
+    state.members.add(connection);
+    this.channelCounts.set(connection, (this.channelCounts.get(connection) ?? 0) + 1);
+  }
+
+  private countLeft(connection: ChannelMember): void {
+    const left = (this.channelCounts.get(connection) ?? 1) - 1;
+    if (left === 0) this.channelCounts.delete(connection);
+    else this.channelCounts.set(connection, left);
   }
 
   private stateOf(channel: string): ChannelState {

@@ -10,7 +10,10 @@ export interface BroadcasterOptions {
   /** Keep recent events per channel for `Last-Event-ID` replay. */
   history?: HistoryOptions;
   logger?: SseLogger;
-  /** Counts all local connections for `localCount()`; default: members of no channel known. */
+  /**
+   * Counts all local connections for `localCount()`. Default: the connections in at least one of
+   * its channels (with `createSseHandler`, every stream is in its endpoint's channel).
+   */
   registry?: ConnectionRegistry;
   resolveEndpoint?: EndpointChannelResolver;
 }
@@ -32,7 +35,7 @@ export async function createBroadcaster(options: BroadcasterOptions = {}): Promi
   const broadcast = new BroadcastService(
     channels,
     transport,
-    () => registry?.size ?? 0,
+    registry ? () => registry.size : () => channels.connectionCount(),
     options.resolveEndpoint,
   );
   return { broadcast, channels, close: () => channels.close() };

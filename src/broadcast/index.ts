@@ -6,11 +6,12 @@ export {
 } from './broadcast.service.js';
 export { ChannelHub } from './channel-hub.js';
 export {
+  SseTransportError,
   SsePublishError,
-  type SseTransport,
-  type TransportSink,
-  type TransportState,
-} from './sse-transport.js';
+  SseSubscribeError,
+  SseConnectError,
+} from './transport-errors.js';
+export { type SseTransport, type TransportSink, type TransportState } from './sse-transport.js';
 export { MemoryTransport } from './memory.transport.js';
 export { RedisTransport } from './redis.transport.js';
 export type {

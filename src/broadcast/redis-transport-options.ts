@@ -46,6 +46,12 @@ export interface RedisTransportOptions {
   client?: RedisClient;
   /** Prefix of every Redis channel name. Default `'sse:'`. */
   channelPrefix?: string;
-  /** Milliseconds a publish may wait for Redis before it rejects. Default 5000. */
+  /** Milliseconds a publish (or a subscription) may wait for Redis before it rejects. Default 5000. */
   publishTimeout?: number;
+  /**
+   * `true`: startup waits (up to `publishTimeout`) until both connections are ready, and fails with
+   * `SseConnectError` if Redis can't be reached. Default `false`: startup goes on at once, and
+   * publishes wait (and fail) while Redis is unreachable.
+   */
+  failFast?: boolean;
 }

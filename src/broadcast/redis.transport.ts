@@ -7,18 +7,29 @@ import { keepsHistory, type HistoryOptions, type HistoryQuery } from './history/
 import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './history/redis-history.scripts.js';
 import type { RedisTransportOptions } from './redis-transport-options.js';
 import { decodeRedisMessage, encodeRedisMessage, headerTail } from './redis-message.codec.js';
-import {
-  SsePublishError,
-  type SseTransport,
-  type TransportPublishOptions,
-  type TransportSink,
-  type TransportState,
+import type {
+  SseTransport,
+  TransportPublishOptions,
+  TransportSink,
+  TransportState,
 } from './sse-transport.js';
+import {
+  SseConnectError,
+  SsePublishError,
+  SseSubscribeError,
+  SseTransportError,
+} from './transport-errors.js';
 
 interface HistoryCommands {
   ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string>;
   sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, [Buffer, Buffer[]][]]>;
 }
+
+/** The error class a failed operation is reported with. */
+type ErrorClass = new (
+  message: string,
+  options?: { cause?: unknown; timedOut?: boolean },
+) => SseTransportError;
 
 /**
  * Redis pub/sub: one Redis channel per SSE channel (`<prefix><channel>`), subscribed while this
@@ -39,6 +50,8 @@ export class RedisTransport implements SseTransport {
   private outage = false;
   private closing = false;
   private ready: Promise<void> | null = null;
+  /** Wakes the publishes waiting for the publisher (it became ready, or the transport closed). */
+  private wakeWaiting: (() => void) | null = null;
 
   constructor(
     private readonly config: RedisTransportOptions = {},
@@ -86,6 +99,32 @@ export class RedisTransport implements SseTransport {
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) =>
       this.onMessage(channel, message),
     );
+    if (this.config.failFast) await this.connected();
+  }
+
+  /** Waits until both connections are ready, up to `publishTimeout`; else closes and rejects. */
+  private async connected(): Promise<void> {
+    let lastError: Error | undefined;
+    const noteError = (error: Error) => (lastError = error);
+    const clients = [this.publisher, this.subscriber];
+    clients.forEach((client) => client.on('error', noteError));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.publishTimeout);
+    });
+    const ready = Promise.all(clients.map(whenReady)).then(() => true);
+    try {
+      if (await Promise.race([ready, timedOut])) return;
+    } finally {
+      clearTimeout(timer);
+      clients.forEach((client) => client.off('error', noteError));
+    }
+    await this.close();
+    const why = lastError ? `: ${describeError(lastError).message}` : '';
+    throw new SseConnectError(
+      `Redis transport: could not connect to Redis within ${this.publishTimeout} ms (failFast)${why}`,
+      { cause: lastError, timedOut: true },
+    );
   }
 
   /**
@@ -115,7 +154,8 @@ export class RedisTransport implements SseTransport {
             .then(() => undefined);
     // Past the deadline nothing is sent, so a publish that rejected is never delivered later.
     const attempt = (): Promise<string | undefined> => {
-      if (Date.now() >= deadline) return Promise.reject(this.timeoutError(what));
+      if (this.closing) return Promise.reject(this.closedError(SsePublishError, what));
+      if (Date.now() >= deadline) return Promise.reject(this.timeoutError(SsePublishError, what));
       if (this.publisher.status !== 'ready') return this.publisherReady().then(attempt);
       return send().catch((error: unknown) => {
         // Refused before it was written (the socket just died): wait for the reconnection.
@@ -124,7 +164,7 @@ export class RedisTransport implements SseTransport {
         throw error;
       });
     };
-    return this.withTimeout(attempt(), what, deadline);
+    return this.withTimeout(SsePublishError, attempt(), what, deadline);
   }
 
   keepsHistory(channel: string): boolean {
@@ -138,7 +178,11 @@ export class RedisTransport implements SseTransport {
       ...this.historyKeys(channel),
       sinceId,
     );
-    const [newestText, markText, entries] = await this.withTimeout(read, `history of "${channel}"`);
+    const [newestText, markText, entries] = await this.withTimeout(
+      SseTransportError,
+      read,
+      `history of "${channel}"`,
+    );
     const newest = parseEventId(newestText.toString());
     if (isUnissued(since, newest)) return { events: [], gap: true };
     const gap = historyGap({
@@ -156,7 +200,11 @@ export class RedisTransport implements SseTransport {
 
   /** Redis answers a PING after the messages it pushed before it, on the same connection. */
   async barrier(): Promise<void> {
-    await this.withTimeout(this.subscriber.ping(), 'barrier after a history read');
+    await this.withTimeout(
+      SseTransportError,
+      this.subscriber.ping(),
+      'barrier after a history read',
+    );
   }
 
   private historyKeys(channel: string): [string, string, string] {
@@ -166,9 +214,12 @@ export class RedisTransport implements SseTransport {
 
   subscribe(channel: string): Promise<void> {
     this.live.add(channel);
+    const what = `subscribe to "${channel}"`;
+    if (this.closing) return Promise.reject(this.closedError(SseSubscribeError, what));
     return this.withTimeout(
+      SseSubscribeError,
       this.subscriber.subscribe(this.prefix + channel),
-      `subscribe to "${channel}"`,
+      what,
     ).then(() => undefined);
   }
 
@@ -179,11 +230,38 @@ export class RedisTransport implements SseTransport {
     await this.subscriber.unsubscribe(this.prefix + channel);
   }
 
+  /**
+   * Quits both connections; takes at most `publishTimeout`, even with Redis unreachable (a
+   * reconnecting connection is dropped at once). Publishes still waiting for Redis reject.
+   */
   async close(): Promise<void> {
     this.closing = true;
     this.sink = null;
-    await quit(this.subscriber);
-    await quit(this.publisher);
+    this.wakeWaiting?.();
+    await Promise.all([this.quit(this.subscriber), this.quit(this.publisher)]);
+  }
+
+  /**
+   * `QUIT` on a ready connection (Redis answers what it received first), bounded by
+   * `publishTimeout`. Any other connection is dropped at once: its `QUIT` would wait behind its
+   * offline queue until ioredis gives up reconnecting (about a minute).
+   */
+  private async quit(client: Redis | undefined): Promise<void> {
+    if (!client || client.status === 'end') return;
+    if (client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.publishTimeout);
+      });
+      const quitted = client.quit().then(
+        () => true,
+        () => false,
+      );
+      const done = await Promise.race([quitted, gaveUp]);
+      clearTimeout(timer);
+      if (done) return;
+    }
+    client.disconnect();
   }
 
   private onMessage(rawChannel: Buffer, message: Buffer): void {
@@ -241,29 +319,40 @@ export class RedisTransport implements SseTransport {
     });
   }
 
-  private timeoutError(what: string): SsePublishError {
-    return new SsePublishError(
+  private timeoutError(kind: ErrorClass, what: string): SseTransportError {
+    return new kind(
       `Redis transport: ${what} not accepted within ${this.publishTimeout} ms (Redis unreachable?)`,
+      { timedOut: true },
     );
   }
 
+  private closedError(kind: ErrorClass, what: string): SseTransportError {
+    return new kind(`Redis transport: ${what} refused: the transport is closed`);
+  }
+
+  /** Resolves when the publisher is ready, or when the transport closes. */
   private publisherReady(): Promise<void> {
     return (this.ready ??= new Promise<void>((resolve) => {
-      this.publisher.once('ready', () => {
+      const wake = () => {
+        this.publisher.off('ready', wake);
         this.ready = null;
+        this.wakeWaiting = null;
         resolve();
-      });
+      };
+      this.wakeWaiting = wake;
+      this.publisher.once('ready', wake);
     }));
   }
 
   private withTimeout<T>(
+    kind: ErrorClass,
     operation: Promise<T>,
     what: string,
     deadline = Date.now() + this.publishTimeout,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(this.timeoutError(what)),
+        () => reject(this.timeoutError(kind, what)),
         Math.max(0, deadline - Date.now()),
       );
       operation.then(
@@ -274,10 +363,11 @@ export class RedisTransport implements SseTransport {
         (error: unknown) => {
           clearTimeout(timer);
           reject(
-            new SsePublishError(
-              `Redis transport: ${what} failed: ${describeError(error).message}`,
-              { cause: error },
-            ),
+            error instanceof SseTransportError
+              ? error
+              : new kind(`Redis transport: ${what} failed: ${describeError(error).message}`, {
+                  cause: error,
+                }),
           );
         },
       );
@@ -288,11 +378,7 @@ export class RedisTransport implements SseTransport {
 /** ioredis's refusal of a command it did not write (offline queue disabled). */
 const NOT_WRITTEN = /Stream isn't writeable/;
 
-async function quit(client: Redis): Promise<void> {
-  try {
-    if (client.status === 'end') return;
-    await client.quit();
-  } catch {
-    client.disconnect();
-  }
+function whenReady(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => client.once('ready', () => resolve()));
 }

@@ -31,14 +31,17 @@ export interface SseTransport {
    * Publishes a frame. On a channel with history the transport assigns the id, prepends the
    * `id:` line, stores the event and resolves with the id; otherwise resolves with `undefined`.
    * Resolves once accepted for delivery to every process (memory: delivered; Redis: stored and
-   * `PUBLISH`ed); rejects with {@link SsePublishError} when it can't be.
+   * `PUBLISH`ed); rejects with `SsePublishError` when it can't be.
    */
   publish(
     channel: string,
     body: Buffer,
     options?: TransportPublishOptions,
   ): Promise<string | undefined>;
-  /** Start receiving a channel. Resolves once messages on it will reach the sink. */
+  /**
+   * Start receiving a channel. Resolves once messages on it will reach the sink; rejects with
+   * `SseSubscribeError` when it can't be.
+   */
   subscribe(channel: string): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
   /** Whether `channel` keeps history. */
@@ -54,9 +57,4 @@ export interface SseTransport {
   readonly state: TransportState;
   /** Releases what the transport opened. */
   close(): Promise<void>;
-}
-
-/** A publish the transport could not accept (e.g. Redis unreachable past `publishTimeout`). */
-export class SsePublishError extends Error {
-  override readonly name = 'SsePublishError';
 }

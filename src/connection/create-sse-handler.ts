@@ -4,8 +4,9 @@ import { ConnectionRegistry } from './connection-registry.js';
 import type { SseEndpointHooks } from './endpoint-hooks.js';
 import { resolveEndpointOptions, type SseEndpointOptions } from './endpoint-options.js';
 import { LifetimeScheduler } from './lifetime-scheduler.js';
+import { RoutePattern } from './route-pattern.js';
 import { SseCounters } from './sse-counters.js';
-import { EndpointRunner } from './endpoint-runner.js';
+import { EndpointRunner, type SseRejection } from './endpoint-runner.js';
 import { KeepaliveScheduler } from './keepalive-scheduler.js';
 import { SseConnection } from './sse-connection.js';
 import { controllerOf } from './connection-controller.js';
@@ -13,9 +14,13 @@ import { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
 import { SseRequest } from './sse-request.js';
 
 export interface SseHandlerOptions extends SseEndpointOptions {
-  /** The endpoint's name in logs and its broadcast channel. Default: `'/'`. */
+  /**
+   * The path the handler serves (other paths: `404`), its name in logs and its broadcast channel;
+   * `:name` segments match one segment each and become `sse.request.params`. Unset: every path is
+   * served, and the name and channel are `'/'`. Methods other than `GET` get `405` either way.
+   */
   path?: string;
-  /** Route params to expose as `sse.request.params` (bare `node:http` has no router). */
+  /** Route params to expose as `sse.request.params`, instead of those `path` matched. */
   params?: (request: IncomingMessage) => Record<string, string>;
   /** Channels for `sse.join` — e.g. `createBroadcaster().channels`. Without it, `join` rejects. */
   channels?: ChannelMembership;
@@ -47,6 +52,7 @@ export function createSseHandler(
   const keepaliveScheduler = new KeepaliveScheduler();
   const registry = new ConnectionRegistry();
   const path = options.path ?? '/';
+  const route = options.path === undefined ? null : new RoutePattern(options.path);
   const lifetimeScheduler = new LifetimeScheduler();
   const runtime = {
     keepaliveScheduler,
@@ -65,8 +71,17 @@ export function createSseHandler(
     runtime,
   );
 
+  const refuse = (response: ServerResponse, rejection: SseRejection): void => {
+    const { status, message, headers } = rejection;
+    response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+    response.end(JSON.stringify({ statusCode: status, message }));
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const matched = route ? route.match(url.pathname) : {};
+    if (!matched) return refuse(response, NOT_FOUND);
+    if (request.method !== 'GET') return refuse(response, METHOD_NOT_ALLOWED);
     const prepared = await runner.prepare(
       new SseRequest({
         method: request.method ?? 'GET',
@@ -74,18 +89,13 @@ export function createSseHandler(
         path: url.pathname,
         headers: request.headers,
         query: Object.fromEntries(url.searchParams),
-        params: options.params?.(request) ?? {},
+        params: options.params?.(request) ?? matched,
         ip: request.socket.remoteAddress,
         raw: request,
       }),
       response,
     );
-    if ('rejection' in prepared) {
-      const { status, message, headers } = prepared.rejection;
-      response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
-      response.end(JSON.stringify({ statusCode: status, message }));
-      return;
-    }
+    if ('rejection' in prepared) return refuse(response, prepared.rejection);
     await runner.start(prepared.connection);
   };
 
@@ -109,3 +119,10 @@ export function createSseHandler(
   };
   return handler;
 }
+
+const NOT_FOUND: SseRejection = { status: 404, message: 'Not Found' };
+const METHOD_NOT_ALLOWED: SseRejection = {
+  status: 405,
+  message: 'Method Not Allowed',
+  headers: { Allow: 'GET' },
+};

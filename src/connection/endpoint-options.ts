@@ -19,8 +19,10 @@ export interface SseEndpointOptions {
   /** A subclass of `SseConnection` to construct instead of `SseConnection`. */
   connectionClass?: SseConnectionClass;
   /**
-   * Bytes that may wait for one connection beyond what its socket accepted (default 1 MiB);
-   * past it, `slowConsumer` applies.
+   * Bytes that may wait for one connection beyond what its socket accepted (default 1 MiB). A
+   * connection over it is a slow consumer (`slowConsumer` applies) when its backlog has not shrunk
+   * a second or two later, or grew by another `maxBufferedBytes` meanwhile: a client reading a
+   * large event is not slow.
    */
   maxBufferedBytes?: number;
   /** `'close'` (default): end the stream, reason `'slow-consumer'`; `'drop'`: skip events until it drains. */

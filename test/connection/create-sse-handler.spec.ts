@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventSource } from 'eventsource';
 import {
@@ -97,7 +97,7 @@ describe('createSseHandler on bare node:http', () => {
       logger: silent,
     });
     const { server, url } = await listen(handler);
-    const clients = await Promise.all([1, 2, 3].map(() => RawSseClient.open(url)));
+    const clients = await Promise.all([1, 2, 3].map(() => RawSseClient.open(`${url}/feed`)));
     await waitUntil(() => broadcaster.broadcast.localCount('news') === 3, 'three members');
     expect(broadcaster.broadcast.localCount('/feed')).toBe(3);
     const [first] = handler.connections.connections();
@@ -111,4 +111,91 @@ describe('createSseHandler on bare node:http', () => {
     await broadcaster.close();
     await new Promise((resolve) => server.close(resolve));
   });
+
+  it('routes on `path`: 404 for another path, 405 with Allow: GET for another method', async () => {
+    const endpoint = { onConnect: jest.fn() };
+    const handler = createSseHandler(endpoint, { path: '/feed', logger: silent });
+    const { server, url } = await listen(handler);
+    const other = await RawSseClient.open(`${url}/elsewhere`);
+    await other.waitForEnd();
+    expect(other.status).toBe(404);
+    const post = await plainRequest(`${url}/feed`, 'POST');
+    expect(post.status).toBe(405);
+    expect(post.headers.allow).toBe('GET');
+    expect(JSON.parse(post.body)).toEqual({ statusCode: 405, message: 'Method Not Allowed' });
+    expect(endpoint.onConnect).not.toHaveBeenCalled();
+    for (const path of ['/feed', '/feed/', '/feed?since=1']) {
+      const stream = await RawSseClient.open(`${url}${path}`);
+      expect(stream.status).toBe(200);
+      expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+      stream.close();
+    }
+    await waitUntil(() => endpoint.onConnect.mock.calls.length === 3, 'three streams');
+    handler.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('matches `:param` segments of `path` and exposes them as sse.request.params', async () => {
+    const seen: Record<string, string>[] = [];
+    const endpoint = { onConnect: (sse: SseConnection) => void seen.push(sse.request.params) };
+    const handler = createSseHandler(endpoint, { path: '/rooms/:room', logger: silent });
+    const { server, url } = await listen(handler);
+    const stream = await RawSseClient.open(`${url}/rooms/blue%20one`);
+    expect(stream.status).toBe(200);
+    await waitUntil(() => seen.length === 1, 'onConnect');
+    expect(seen[0]).toEqual({ room: 'blue one' });
+    for (const path of ['/rooms', '/rooms/', '/rooms/blue/more']) {
+      const missed = await RawSseClient.open(`${url}${path}`);
+      expect([path, missed.status]).toEqual([path, 404]);
+      missed.close();
+    }
+    stream.close();
+    handler.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('localCount() of its broadcaster counts the open streams', async () => {
+    const broadcaster = await createBroadcaster({ logger: silent });
+    const feed = createSseHandler(
+      { onConnect: (sse: SseConnection) => sse.join('news') },
+      { channels: broadcaster.channels, path: '/feed', logger: silent },
+    );
+    const other = createSseHandler(
+      {},
+      { channels: broadcaster.channels, path: '/other', logger: silent },
+    );
+    const servers = await Promise.all([listen(feed), listen(other)]);
+    const clients = await Promise.all([
+      RawSseClient.open(`${servers[0].url}/feed`),
+      RawSseClient.open(`${servers[0].url}/feed`),
+      RawSseClient.open(`${servers[1].url}/other`),
+    ]);
+    await waitUntil(() => broadcaster.broadcast.localCount('news') === 2, 'two members of news');
+    await waitUntil(() => broadcaster.broadcast.localCount('/other') === 1, 'one on /other');
+    expect(broadcaster.broadcast.localCount()).toBe(3);
+    clients[0].close();
+    await waitUntil(() => feed.connections.size === 1, 'one stream closed');
+    expect(broadcaster.broadcast.localCount()).toBe(2);
+    feed.close();
+    other.close();
+    await waitUntil(() => broadcaster.broadcast.localCount() === 0, 'all closed');
+    await broadcaster.close();
+    await Promise.all(servers.map(({ server }) => new Promise((r) => server.close(r))));
+  });
 });
+
+function plainRequest(
+  url: string,
+  method: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

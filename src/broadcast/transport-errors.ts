@@ -1,0 +1,33 @@
+/**
+ * Something a transport could not do; the base of its errors. `timedOut` tells a transport that
+ * gave up waiting (Redis unreachable past `publishTimeout`) from one that was refused (a Redis
+ * error, in `cause`).
+ */
+export class SseTransportError extends Error {
+  override readonly name: string = 'SseTransportError';
+  /** `true`: nothing answered in time; `false`: the transport failed (see `cause`). */
+  readonly timedOut: boolean;
+
+  constructor(message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.timedOut = options.timedOut ?? false;
+  }
+}
+
+/** A publish the transport could not accept (e.g. Redis unreachable past `publishTimeout`). */
+export class SsePublishError extends SseTransportError {
+  override readonly name: string = 'SsePublishError';
+}
+
+/**
+ * A channel the transport could not subscribe to (e.g. Redis unreachable past `publishTimeout`):
+ * `sse.join` rejects with it. The channel stays wanted: it is subscribed once Redis is back.
+ */
+export class SseSubscribeError extends SseTransportError {
+  override readonly name: string = 'SseSubscribeError';
+}
+
+/** The transport could not connect at startup (the Redis transport with `failFast: true`). */
+export class SseConnectError extends SseTransportError {
+  override readonly name: string = 'SseConnectError';
+}
