@@ -1,15 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SseEvent } from '../protocol/index.js';
 import type { ChannelMembership } from './channel-membership.js';
-import { ConnectionRegistry } from './connection-registry.js';
+import type { ConnectionRegistry } from './connection-registry.js';
+import { ConnectionRuntime } from './connection-runtime.js';
 import type { SseEndpointHooks } from './endpoint-hooks.js';
 import { resolveEndpointOptions, type SseEndpointOptions } from './endpoint-options.js';
-import { LifetimeScheduler } from './lifetime-scheduler.js';
 import { RoutePattern } from './route-pattern.js';
-import { SseCounters } from './sse-counters.js';
 import { EndpointRunner, type SseRejection } from './endpoint-runner.js';
-import { KeepaliveScheduler } from './keepalive-scheduler.js';
 import { SseConnection } from './sse-connection.js';
-import { controllerOf } from './connection-controller.js';
 import { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
 import { SseRequest } from './sse-request.js';
 
@@ -25,6 +23,8 @@ export interface SseHandlerOptions extends SseEndpointOptions {
   /** Channels for `sse.join` — e.g. `createBroadcaster().channels`. Without it, `join` rejects. */
   channels?: ChannelMembership;
   logger?: SseLogger;
+  /** A last event sent to every stream at `close()`, where it can be written at once. */
+  shutdownEvent?: SseEvent;
 }
 
 /** A `node:http` request listener that serves one endpoint, plus what it needs to shut down. */
@@ -32,7 +32,11 @@ export interface SseHandler {
   (request: IncomingMessage, response: ServerResponse): void;
   /** The open connections. */
   readonly connections: ConnectionRegistry;
-  /** Refuses new streams (503), closes every open one with reason `'shutdown'`, stops the timers. */
+  /**
+   * Refuses new streams (503), sends `shutdownEvent` where it can go at once, ends every stream
+   * with reason `'shutdown'` (destroying those with bytes still waiting), stops the timers — as
+   * `SseModule` does at `app.close()`.
+   */
   close(): void;
 }
 
@@ -49,20 +53,13 @@ export function createSseHandler(
   options: SseHandlerOptions = {},
 ): SseHandler {
   const logger = options.logger ?? consoleLogger;
-  const keepaliveScheduler = new KeepaliveScheduler();
-  const registry = new ConnectionRegistry();
   const path = options.path ?? '/';
   const route = options.path === undefined ? null : new RoutePattern(options.path);
-  const lifetimeScheduler = new LifetimeScheduler();
-  const runtime = {
-    keepaliveScheduler,
-    lifetimeScheduler,
-    registry,
-    counters: new SseCounters(),
-    channels: options.channels,
+  const runtime = new ConnectionRuntime({
     logger,
-    isAccepting: true,
-  };
+    channels: options.channels,
+    shutdownEvent: options.shutdownEvent,
+  });
   const runner = new EndpointRunner(
     endpoint.constructor?.name ?? 'endpoint',
     path,
@@ -109,14 +106,8 @@ export function createSseHandler(
       } else response.destroy();
     });
   }) as SseHandler;
-  Object.defineProperty(handler, 'connections', { value: registry });
-  handler.close = () => {
-    runtime.isAccepting = false;
-    for (const connection of [...registry.connections()])
-      controllerOf(connection).terminate('shutdown');
-    keepaliveScheduler.clear();
-    lifetimeScheduler.clear();
-  };
+  Object.defineProperty(handler, 'connections', { value: runtime.registry });
+  handler.close = () => runtime.shutdown();
   return handler;
 }
 

@@ -182,6 +182,24 @@ describe('createSseHandler on bare node:http', () => {
     await broadcaster.close();
     await Promise.all(servers.map(({ server }) => new Promise((r) => server.close(r))));
   });
+
+  it('close() sends shutdownEvent, ends every stream with reason shutdown, as SseModule does', async () => {
+    const ticker = new Ticker();
+    const handler = createSseHandler(ticker, {
+      logger: silent,
+      shutdownEvent: { event: 'bye', data: 'reconnect elsewhere' },
+    });
+    const { server, url } = await listen(handler);
+    const client = await RawSseClient.open(url);
+    await client.waitForEvents(1);
+    handler.close();
+    await client.waitForEnd();
+    expect(client.events.map((e) => e.event)).toEqual(['hello', 'bye']);
+    expect(ticker.reasons).toEqual(['shutdown']);
+    const refused = await RawSseClient.open(url);
+    expect(refused.status).toBe(503);
+    server.close();
+  });
 });
 
 function plainRequest(
