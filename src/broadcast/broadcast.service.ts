@@ -1,6 +1,6 @@
 import { encodeEvent, type SseEvent } from '../protocol/index.js';
-import type { SseConnection } from '../connection/index.js';
-import type { ChannelHub } from './channel-hub.js';
+import { CHANNEL_NAME_REQUIRED, type SseConnection } from '../connection/index.js';
+import { BROADCAST_MESSAGES } from './broadcast.messages.js';
 import type { SseTransport, TransportState } from './sse-transport.js';
 
 export interface PublishOptions {
@@ -16,6 +16,14 @@ export interface PublishOptions {
 /** Maps an endpoint class to its path pattern (its channel); supplied by the Nest module. */
 export type EndpointChannelResolver = (endpoint: Function) => string | undefined;
 
+/** What `BroadcastService` reads of the channels in this process. */
+export interface LocalChannels {
+  /** Local members of `channel`. */
+  count(channel: string): number;
+  /** Local connections (in any channel). */
+  connectionCount(): number;
+}
+
 const EVENT_KEYS = new Set(['data', 'event', 'id', 'retry']);
 
 /**
@@ -24,9 +32,8 @@ const EVENT_KEYS = new Set(['data', 'event', 'id', 'retry']);
  */
 export class BroadcastService {
   constructor(
-    private readonly hub: ChannelHub,
+    private readonly channels: LocalChannels,
     private readonly transport: SseTransport,
-    private readonly countAll: () => number,
     private readonly resolveEndpoint: EndpointChannelResolver = () => undefined,
   ) {}
 
@@ -43,14 +50,12 @@ export class BroadcastService {
     options: PublishOptions = {},
   ): Promise<string | undefined> {
     if (typeof channel !== 'string' || channel.length === 0) {
-      throw new TypeError('Channel name must be a non-empty string');
+      throw new TypeError(CHANNEL_NAME_REQUIRED);
     }
     const sseEvent = toSseEvent(event);
     const stored = options.history !== false && this.transport.keepsHistory(channel);
     if (stored && sseEvent.id !== undefined) {
-      throw new TypeError(
-        `Channel "${channel}" keeps history, so the library assigns event ids: drop \`id\`, or publish with { history: false } to send your own`,
-      );
+      throw new TypeError(BROADCAST_MESSAGES.idOnHistoryChannel(channel));
     }
     const body = Buffer.from(encodeEvent(sseEvent));
     return this.transport.publish(channel, body, {
@@ -67,7 +72,7 @@ export class BroadcastService {
   ): Promise<string | undefined> {
     const channel = typeof endpoint === 'string' ? endpoint : this.resolveEndpoint(endpoint);
     if (!channel)
-      throw new TypeError(`${(endpoint as Function).name} is not an @SseEndpoint class`);
+      throw new TypeError(BROADCAST_MESSAGES.notAnEndpoint((endpoint as Function).name));
     return this.publish(channel, event, options);
   }
 
@@ -78,7 +83,7 @@ export class BroadcastService {
 
   /** Connections in this process: in `channel`, or all of them. */
   localCount(channel?: string): number {
-    return channel === undefined ? this.countAll() : this.hub.count(channel);
+    return channel === undefined ? this.channels.connectionCount() : this.channels.count(channel);
   }
 }
 

@@ -8,6 +8,7 @@ import {
 import type { ReplayBatch } from './history/replay-batch.js';
 import { ReplayCoordinator } from './history/replay-coordinator.js';
 import type { SseTransport } from './sse-transport.js';
+import { BROADCAST_MESSAGES } from './broadcast.messages.js';
 
 interface ChannelState {
   readonly members: Set<ChannelMember>;
@@ -81,9 +82,7 @@ export class ChannelHub implements ChannelMembership {
     this.channels.delete(channel);
     this.subscriptions.delete(channel);
     this.transport.unsubscribe(channel).catch((error: unknown) => {
-      this.logger.warn(
-        `Unsubscribing from channel "${channel}" failed: ${describeError(error).message}`,
-      );
+      this.logger.warn(BROADCAST_MESSAGES.unsubscribeFailed(channel, describeError(error).message));
     });
   }
 

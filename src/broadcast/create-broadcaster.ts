@@ -31,12 +31,10 @@ export async function createBroadcaster(options: BroadcasterOptions = {}): Promi
   const transport = createTransport(options.transport, options.publishTimeout, options.history);
   const channels = new ChannelHub(transport, logger);
   await channels.start();
-  const registry = options.registry;
-  const broadcast = new BroadcastService(
-    channels,
-    transport,
-    registry ? () => registry.size : () => channels.connectionCount(),
-    options.resolveEndpoint,
-  );
+  const { registry } = options;
+  const counted = registry
+    ? { count: (channel: string) => channels.count(channel), connectionCount: () => registry.size }
+    : channels;
+  const broadcast = new BroadcastService(counted, transport, options.resolveEndpoint);
   return { broadcast, channels, close: () => channels.close() };
 }

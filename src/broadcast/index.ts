@@ -12,13 +12,13 @@ export {
   SseConnectError,
 } from './transport-errors.js';
 export { type SseTransport, type TransportSink, type TransportState } from './sse-transport.js';
-export { MemoryTransport } from './memory.transport.js';
-export { RedisTransport } from './redis.transport.js';
+export { MemoryTransport } from './memory/memory.transport.js';
+export { RedisTransport } from './redis/redis.transport.js';
 export type {
   RedisTransportOptions,
   RedisConnectionOptions,
   RedisClient,
-} from './redis-transport-options.js';
+} from './redis/redis-transport-options.js';
 export { createTransport, type SseTransportOptions } from './transport-options.js';
 export {
   createBroadcaster,

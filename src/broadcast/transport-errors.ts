@@ -14,6 +14,12 @@ export class SseTransportError extends Error {
   }
 }
 
+/** The class of a transport error (how a caller picks which one to raise). */
+export type SseTransportErrorClass = new (
+  message: string,
+  options?: { cause?: unknown; timedOut?: boolean },
+) => SseTransportError;
+
 /** A publish the transport could not accept (e.g. Redis unreachable past `publishTimeout`). */
 export class SsePublishError extends SseTransportError {
   override readonly name: string = 'SsePublishError';

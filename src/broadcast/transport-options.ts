@@ -1,9 +1,10 @@
 import { describeUrl } from '../connection/index.js';
-import { MemoryTransport } from './memory.transport.js';
-import { RedisTransport } from './redis.transport.js';
-import type { RedisTransportOptions } from './redis-transport-options.js';
+import { MemoryTransport } from './memory/memory.transport.js';
+import { RedisTransport } from './redis/redis.transport.js';
+import type { RedisTransportOptions } from './redis/redis-transport-options.js';
 import type { SseTransport } from './sse-transport.js';
 import { validateHistoryOptions, type HistoryOptions } from './history/history-options.js';
+import { BROADCAST_MESSAGES } from './broadcast.messages.js';
 
 /** How `SseModule.forRoot({ transport })` and `createBroadcaster` pick a transport. */
 export type SseTransportOptions =
@@ -21,9 +22,7 @@ export function createTransport(
     return new RedisTransport({ publishTimeout, ...redis }, validateHistoryOptions(history));
   }
   if (typeof (options as SseTransport).publish === 'function') return options as SseTransport;
-  throw new TypeError(
-    `Unknown SSE transport ${describeTransport(options)}: use { type: 'memory' } or { type: 'redis' }`,
-  );
+  throw new TypeError(BROADCAST_MESSAGES.unknownTransport(describeTransport(options)));
 }
 
 /** What an error may say about transport options: the type and the URL's host, no secrets. */

@@ -23,6 +23,9 @@ export function encodeDataLines(text: string): string {
   return out;
 }
 
+/** How an event's `id` field starts; a history store writes it before an id it assigns. */
+export const ID_LINE_PREFIX = 'id: ';
+
 /**
  * Encodes one event as a complete frame (ending in a blank line), ready to be written in one
  * `write`. Throws `TypeError` for an `event`, `id` or `retry` that would corrupt the stream.
@@ -35,7 +38,7 @@ export function encodeEvent(event: SseEvent): string {
   }
   if (event.id !== undefined) {
     assertEventId(event.id);
-    frame += 'id: ' + event.id + '\n';
+    frame += ID_LINE_PREFIX + event.id + '\n';
   }
   if (event.retry !== undefined) {
     assertRetry(event.retry);

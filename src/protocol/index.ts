@@ -6,6 +6,7 @@ export {
   encodeDataLines,
   dataToText,
   KEEPALIVE_FRAME,
+  ID_LINE_PREFIX,
 } from './encode-event.js';
 export { assertEventId, assertEventName, assertRetry } from './validate-fields.js';
 export { parseLastEventId, MAX_LAST_EVENT_ID_BYTES } from './last-event-id.js';

@@ -1,3 +1,5 @@
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
+
 /** `SseModule.forRoot({ history })`: keep recent events per channel for `Last-Event-ID` replay. */
 export interface HistoryOptions {
   /** Events kept per channel (the newest `size`). */
@@ -21,12 +23,10 @@ export function validateHistoryOptions(
 ): HistoryOptions | undefined {
   if (!options) return undefined;
   if (!Number.isSafeInteger(options.size) || options.size < 1) {
-    throw new TypeError(`history.size must be a positive integer, got ${String(options.size)}`);
+    throw new TypeError(BROADCAST_MESSAGES.historySize(options.size));
   }
   if (options.ttl !== undefined && !(options.ttl > 0)) {
-    throw new TypeError(
-      `history.ttl must be a positive number of seconds, got ${String(options.ttl)}`,
-    );
+    throw new TypeError(BROADCAST_MESSAGES.historyTtl(options.ttl));
   }
   return options;
 }

@@ -7,6 +7,7 @@ import {
 import type { SseTransport } from '../sse-transport.js';
 import type { HistoryQuery } from './history-options.js';
 import { ReplayBatch } from './replay-batch.js';
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
 /** Where live frames of a channel are held for a member while its replay is collected. */
 export interface ReplayHolding {
@@ -97,9 +98,7 @@ export class ReplayCoordinator {
       await this.source.barrier?.();
       return query;
     } catch (error) {
-      this.logger.warn(
-        `Replaying channel "${channel}" failed (replayGap is true): ${describeError(error).message}`,
-      );
+      this.logger.warn(BROADCAST_MESSAGES.replayFailed(channel, describeError(error).message));
       return { events: [], gap: true };
     }
   }

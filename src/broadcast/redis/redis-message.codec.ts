@@ -1,3 +1,5 @@
+import { ID_LINE_PREFIX } from '../../protocol/index.js';
+
 /**
  * The bytes of one message on a Redis channel: a short header, then the SSE frame exactly as
  * every connection receives it, so subscribers write it out without re-encoding.
@@ -20,8 +22,21 @@ export interface DecodedMessage {
 }
 
 /** The header's tail after the magic (and id): ` <except json>\n` or `\n`. */
-export function headerTail(except?: readonly string[]): string {
+function headerTail(except?: readonly string[]): string {
   return except && except.length > 0 ? ` ${JSON.stringify(except)}\n` : '\n';
+}
+
+/**
+ * What the history script needs to build a message around the id it assigns:
+ * `head + id + tail + idLine + id + '\n' + body` is `SSE1#<id>[ except]\n` then the frame with its
+ * `id:` line first.
+ */
+export function historyMessageParts(except?: readonly string[]): {
+  head: string;
+  tail: string;
+  idLine: string;
+} {
+  return { head: 'SSE1#', tail: headerTail(except), idLine: ID_LINE_PREFIX };
 }
 
 /** A live-only message (no history id). */

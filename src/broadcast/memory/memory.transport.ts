@@ -1,11 +1,15 @@
-import { keepsHistory, type HistoryOptions, type HistoryQuery } from './history/history-options.js';
-import { MemoryHistory } from './history/memory-history.js';
+import {
+  keepsHistory,
+  type HistoryOptions,
+  type HistoryQuery,
+} from '../history/history-options.js';
+import { MemoryHistory } from './memory-history.js';
 import type {
   SseTransport,
   TransportPublishOptions,
   TransportSink,
   TransportState,
-} from './sse-transport.js';
+} from '../sse-transport.js';
 
 /** The default: one process, delivery in the same tick as `publish`. Nothing to install. */
 export class MemoryTransport implements SseTransport {

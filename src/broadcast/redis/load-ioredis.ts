@@ -1,4 +1,5 @@
 import type { Redis as RedisClient } from 'ioredis';
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
 /** @internal */
 export type RedisConstructor = typeof RedisClient;
@@ -17,9 +18,6 @@ export async function loadIoredis(): Promise<RedisConstructor> {
     if (!Redis) throw new Error('ioredis exports no Redis class');
     return Redis;
   } catch (error) {
-    throw new Error(
-      "The Redis transport needs the 'ioredis' package, which is an optional peer dependency: run `npm install ioredis`.",
-      { cause: error },
-    );
+    throw new Error(BROADCAST_MESSAGES.ioredisMissing, { cause: error });
   }
 }

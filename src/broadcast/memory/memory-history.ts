@@ -1,6 +1,6 @@
-import { compareEventIds, formatEventId, parseEventId, type EventId } from './event-id.js';
-import { historyGap, isUnissued } from './history-gap.js';
-import type { HistoryOptions, HistoryQuery } from './history-options.js';
+import { compareEventIds, formatEventId, parseEventId, type EventId } from '../history/event-id.js';
+import { historyGap, isUnissued } from '../history/history-gap.js';
+import type { HistoryOptions, HistoryQuery } from '../history/history-options.js';
 
 interface StoredEvent {
   id: EventId;

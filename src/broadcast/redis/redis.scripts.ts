@@ -4,13 +4,16 @@
  * that resolved is stored, the live copy carries the stream's id, and ids of all channels are in
  * one order. Trimming is amortised like `MAXLEN ~ size` (in steps of up to 100 entries) but exact,
  * so the script knows the newest id it removed (Redis 7.0 does not record it) and a replay can
- * tell whether the client missed something that is gone.
+ * tell whether the client missed something that is gone. The script assembles the message from
+ * pieces the codec gives it (see `redis-message.codec.ts`): it knows no wire format itself.
  *
  * KEYS: 1 counter hash, 2 stream, 3 trim mark.
+ * ARGV: 1 Redis channel, 2 message head (before the id), 3 message tail (after the id, up to the
+ * frame), 4 the frame's id line prefix, 5 the frame's body, 6 size, 7 ttl in ms (0: none).
  */
 export const PUBLISH_WITH_HISTORY = `
 local function seqOf(id) return tonumber(string.match(id, '-(%d+)$')) end
-local size, ttlMs = tonumber(ARGV[4]), tonumber(ARGV[5])
+local size, ttlMs = tonumber(ARGV[6]), tonumber(ARGV[7])
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local lastMs = tonumber(redis.call('HGET', KEYS[1], 'ms') or '0')
@@ -18,7 +21,7 @@ if ms < lastMs then ms = lastMs end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('HSET', KEYS[1], 'ms', ms)
 local id = ms .. '-' .. seq
-local frame = 'id: ' .. id .. '\\n' .. ARGV[3]
+local frame = ARGV[4] .. id .. '\\n' .. ARGV[5]
 redis.call('XADD', KEYS[2], id, 'f', frame)
 local mark = nil
 local length = redis.call('XLEN', KEYS[2])
@@ -43,7 +46,7 @@ if ttlMs > 0 then
   redis.call('PEXPIRE', KEYS[2], ttlMs)
   redis.call('PEXPIRE', KEYS[3], ttlMs)
 end
-redis.call('PUBLISH', ARGV[1], 'SSE1#' .. id .. ARGV[2] .. frame)
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. id .. ARGV[3] .. frame)
 return id
 `;
 

@@ -1,0 +1,186 @@
+import type { Redis, RedisOptions } from 'ioredis';
+import { describeError, type SseLogger } from '../../connection/index.js';
+import type { TransportState } from '../sse-transport.js';
+import { SseConnectError } from '../transport-errors.js';
+import { loadIoredis } from './load-ioredis.js';
+import type { RedisTransportOptions } from './redis-transport-options.js';
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
+
+/** What the transport does at its connections' events. @internal */
+export interface ConnectionHooks {
+  /** Both connections exist (not yet connected): define commands, listen for messages. */
+  created(publisher: Redis, subscriber: Redis): void;
+  /** The subscriber (re)connected: subscribe to the live channels. */
+  subscriberReady(): void;
+  liveChannels(): number;
+}
+
+/**
+ * The transport's two Redis connections and their health: a publisher that queues and resends
+ * nothing on its own (a publish waits for `ready` itself, bounded by its deadline, so one that
+ * rejected is never sent later), and a subscriber whose resubscription is ours, so it is logged.
+ * An outage is logged once when it starts and once when both are back.
+ * @internal
+ */
+export class RedisConnections {
+  publisher!: Redis;
+  subscriber!: Redis;
+  private publisherUp = false;
+  private subscriberUp = false;
+  private outage = false;
+  private closing = false;
+  private ready: Promise<void> | null = null;
+  /** Wakes the publishes waiting for the publisher (it became ready, or the transport closed). */
+  private wakeWaiting: (() => void) | null = null;
+
+  constructor(
+    private readonly config: RedisTransportOptions,
+    private readonly timeoutMs: number,
+    private readonly logger: SseLogger,
+  ) {}
+
+  get state(): TransportState {
+    return this.publisherUp && this.subscriberUp ? 'up' : 'down';
+  }
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Opens both; `hooks.subscriberReady` runs at each (re)connection of the subscriber. */
+  async open(hooks: ConnectionHooks): Promise<void> {
+    const publisherOptions: RedisOptions = {
+      lazyConnect: false,
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+    };
+    if (this.config.client) {
+      this.publisher = this.config.client.duplicate(publisherOptions) as Redis;
+    } else {
+      const Redis = await loadIoredis();
+      const options: RedisOptions = { ...this.config.options, ...publisherOptions };
+      this.publisher = this.config.url ? new Redis(this.config.url, options) : new Redis(options);
+    }
+    this.subscriber = this.publisher.duplicate({
+      autoResubscribe: false,
+      enableOfflineQueue: true,
+      autoResendUnfulfilledCommands: true,
+    });
+    hooks.created(this.publisher, this.subscriber);
+    this.publisherUp = this.publisher.status === 'ready';
+    this.watch(this.publisher, 'publisher', (up) => (this.publisherUp = up), hooks);
+    this.watch(this.subscriber, 'subscriber', (up) => (this.subscriberUp = up), hooks);
+    if (this.config.failFast) await this.connected();
+  }
+
+  /** Resolves when the publisher is ready, or when the transport closes. */
+  publisherReady(): Promise<void> {
+    return (this.ready ??= new Promise<void>((resolve) => {
+      const wake = () => {
+        this.publisher.off('ready', wake);
+        this.ready = null;
+        this.wakeWaiting = null;
+        resolve();
+      };
+      this.wakeWaiting = wake;
+      this.publisher.once('ready', wake);
+    }));
+  }
+
+  /**
+   * Quits both connections; takes at most the timeout, even with Redis unreachable (a
+   * reconnecting connection is dropped at once). Publishes still waiting for Redis are woken.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.wakeWaiting?.();
+    await Promise.all([this.quit(this.subscriber), this.quit(this.publisher)]);
+  }
+
+  /** Waits until both connections are ready, up to the timeout; else closes and rejects. */
+  private async connected(): Promise<void> {
+    let lastError: Error | undefined;
+    const noteError = (error: Error) => (lastError = error);
+    const clients = [this.publisher, this.subscriber];
+    clients.forEach((client) => client.on('error', noteError));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.timeoutMs);
+    });
+    const ready = Promise.all(clients.map(whenReady)).then(() => true);
+    try {
+      if (await Promise.race([ready, timedOut])) return;
+    } finally {
+      clearTimeout(timer);
+      clients.forEach((client) => client.off('error', noteError));
+    }
+    await this.close();
+    const why = lastError ? `: ${describeError(lastError).message}` : '';
+    throw new SseConnectError(BROADCAST_MESSAGES.redisConnectFailed(this.timeoutMs, why), {
+      cause: lastError,
+      timedOut: true,
+    });
+  }
+
+  /**
+   * `QUIT` on a ready connection (Redis answers what it received first), bounded by the timeout.
+   * Any other connection is dropped at once: its `QUIT` would wait behind its offline queue until
+   * ioredis gives up reconnecting (about a minute).
+   */
+  private async quit(client: Redis | undefined): Promise<void> {
+    if (!client || client.status === 'end') return;
+    if (client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.timeoutMs);
+      });
+      const quitted = client.quit().then(
+        () => true,
+        () => false,
+      );
+      const done = await Promise.race([quitted, gaveUp]);
+      clearTimeout(timer);
+      if (done) return;
+    }
+    client.disconnect();
+  }
+
+  private watch(
+    client: Redis,
+    role: string,
+    setUp: (up: boolean) => void,
+    hooks: ConnectionHooks,
+  ): void {
+    client.on('ready', () => {
+      setUp(true);
+      if (client === this.subscriber) hooks.subscriberReady();
+      if (this.outage && this.state === 'up') {
+        this.outage = false;
+        this.logger.log(BROADCAST_MESSAGES.redisUp(hooks.liveChannels()));
+      }
+    });
+    client.on('error', (error: Error) => {
+      if (this.closing) return;
+      if (!this.outage)
+        this.logger.error(
+          BROADCAST_MESSAGES.redisConnectionFailed(role, describeError(error).message),
+        );
+      this.markDown();
+    });
+    client.on('close', () => {
+      setUp(false);
+      if (!this.closing) this.markDown();
+    });
+  }
+
+  private markDown(): void {
+    if (this.outage) return;
+    this.outage = true;
+    this.logger.warn(BROADCAST_MESSAGES.redisDown);
+  }
+}
+
+function whenReady(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => client.once('ready', () => resolve()));
+}

@@ -1,0 +1,206 @@
+import { describeError, type SseLogger } from '../../connection/index.js';
+import {
+  keepsHistory,
+  type HistoryOptions,
+  type HistoryQuery,
+} from '../history/history-options.js';
+import type {
+  SseTransport,
+  TransportPublishOptions,
+  TransportSink,
+  TransportState,
+} from '../sse-transport.js';
+import {
+  SsePublishError,
+  SseSubscribeError,
+  SseTransportError,
+  type SseTransportErrorClass,
+} from '../transport-errors.js';
+import { RedisConnections } from './redis-connections.js';
+import { RedisHistory } from './redis-history.js';
+import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
+import type { RedisTransportOptions } from './redis-transport-options.js';
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
+
+/**
+ * Redis pub/sub: one Redis channel per SSE channel (`<prefix><channel>`), subscribed while this
+ * process has a member in it. A process delivers its own publishes only from Redis's echo, so
+ * every process sees every channel's events in the same order, exactly once.
+ */
+export class RedisTransport implements SseTransport {
+  private connections!: RedisConnections;
+  private sink: TransportSink | null = null;
+  private logger!: SseLogger;
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private readonly store: RedisHistory | null;
+  private readonly live = new Set<string>();
+  private readonly garbageLogged = new Set<string>();
+
+  constructor(
+    private readonly config: RedisTransportOptions = {},
+    private readonly historyOptions?: HistoryOptions,
+  ) {
+    this.prefix = config.channelPrefix ?? 'sse:';
+    this.timeoutMs = config.publishTimeout ?? 5000;
+    this.store = historyOptions ? new RedisHistory(this.prefix, historyOptions) : null;
+  }
+
+  get state(): TransportState {
+    return this.connections?.state ?? 'down';
+  }
+
+  async start(sink: TransportSink, logger: SseLogger): Promise<void> {
+    this.sink = sink;
+    this.logger = logger;
+    this.connections = new RedisConnections(this.config, this.timeoutMs, logger);
+    await this.connections.open({
+      created: (publisher, subscriber) => {
+        this.store?.install(publisher);
+        subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) =>
+          this.onMessage(channel, message),
+        );
+      },
+      subscriberReady: () => this.resubscribe(),
+      liveChannels: () => this.live.size,
+    });
+  }
+
+  /**
+   * While the publisher is reconnecting, a publish waits for it (in publish order) up to
+   * `publishTimeout`, then rejects and is never sent: a rejected publish is not delivered later.
+   */
+  publish(
+    channel: string,
+    body: Buffer,
+    options: TransportPublishOptions = {},
+  ): Promise<string | undefined> {
+    const what = `publish to "${channel}"`;
+    const deadline = Date.now() + this.timeoutMs;
+    const { publisher } = this.connections;
+    const store = options.history !== false && this.keepsHistory(channel) ? this.store : null;
+    const send = (): Promise<string | undefined> =>
+      store
+        ? store.publish(publisher, channel, body, options.except)
+        : publisher
+            .publish(this.prefix + channel, encodeRedisMessage(body, options.except))
+            .then(() => undefined);
+    // Past the deadline nothing is sent, so a publish that rejected is never delivered later.
+    const attempt = (): Promise<string | undefined> => {
+      if (this.connections.closed) return Promise.reject(this.closedError(SsePublishError, what));
+      if (Date.now() >= deadline) return Promise.reject(this.timeoutError(SsePublishError, what));
+      if (publisher.status !== 'ready') return this.connections.publisherReady().then(attempt);
+      return send().catch((error: unknown) => {
+        // Refused before it was written (the socket just died): wait for the reconnection.
+        if (NOT_WRITTEN.test(describeError(error).message))
+          return this.connections.publisherReady().then(attempt);
+        throw error;
+      });
+    };
+    return this.withTimeout(SsePublishError, attempt(), what, deadline);
+  }
+
+  keepsHistory(channel: string): boolean {
+    return keepsHistory(this.historyOptions, channel);
+  }
+
+  history(channel: string, sinceId: string): Promise<HistoryQuery> {
+    if (!this.store) return Promise.resolve({ events: [], gap: true });
+    return this.store.read(this.connections.publisher, channel, sinceId, (read) =>
+      this.withTimeout(SseTransportError, read, `history of "${channel}"`),
+    );
+  }
+
+  /** Redis answers a PING after the messages it pushed before it, on the same connection. */
+  async barrier(): Promise<void> {
+    const ping = this.connections.subscriber.ping();
+    await this.withTimeout(SseTransportError, ping, 'barrier after a history read');
+  }
+
+  subscribe(channel: string): Promise<void> {
+    this.live.add(channel);
+    const what = `subscribe to "${channel}"`;
+    if (this.connections.closed) return Promise.reject(this.closedError(SseSubscribeError, what));
+    const subscribed = this.connections.subscriber.subscribe(this.prefix + channel);
+    return this.withTimeout(SseSubscribeError, subscribed, what).then(() => undefined);
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.live.delete(channel);
+    this.garbageLogged.delete(channel);
+    const { subscriber } = this.connections;
+    if (subscriber.status !== 'ready') return; // nothing to undo: onReady resubscribes `live` only
+    await subscriber.unsubscribe(this.prefix + channel);
+  }
+
+  /** At most `publishTimeout`, even with Redis unreachable; publishes still waiting reject. */
+  async close(): Promise<void> {
+    this.sink = null;
+    await this.connections?.close();
+  }
+
+  private onMessage(rawChannel: Buffer, message: Buffer): void {
+    const name = rawChannel.toString();
+    if (!name.startsWith(this.prefix)) return;
+    const channel = name.slice(this.prefix.length);
+    const decoded = decodeRedisMessage(message);
+    if (!decoded) {
+      if (!this.garbageLogged.has(channel)) {
+        this.garbageLogged.add(channel);
+        this.logger.warn(BROADCAST_MESSAGES.garbageOnChannel(name));
+      }
+      return;
+    }
+    this.sink?.(channel, decoded.frame, decoded.except, decoded.id);
+  }
+
+  private resubscribe(): void {
+    if (this.live.size === 0) return;
+    const channels = [...this.live].map((channel) => this.prefix + channel);
+    this.connections.subscriber.subscribe(...channels).catch((error: unknown) => {
+      this.logger.error(BROADCAST_MESSAGES.resubscribeFailed(describeError(error).message));
+    });
+  }
+
+  private timeoutError(kind: SseTransportErrorClass, what: string): SseTransportError {
+    return new kind(BROADCAST_MESSAGES.redisTimedOut(what, this.timeoutMs), { timedOut: true });
+  }
+
+  private closedError(kind: SseTransportErrorClass, what: string): SseTransportError {
+    return new kind(BROADCAST_MESSAGES.redisClosed(what));
+  }
+
+  /** `operation`, or a `kind` error at `deadline`; a failure is wrapped in a `kind` error. */
+  private withTimeout<T>(
+    kind: SseTransportErrorClass,
+    operation: Promise<T>,
+    what: string,
+    deadline = Date.now() + this.timeoutMs,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(this.timeoutError(kind, what)),
+        Math.max(0, deadline - Date.now()),
+      );
+      operation.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(
+            error instanceof SseTransportError
+              ? error
+              : new kind(BROADCAST_MESSAGES.redisFailed(what, describeError(error).message), {
+                  cause: error,
+                }),
+          );
+        },
+      );
+    });
+  }
+}
+
+/** ioredis's refusal of a command it did not write (offline queue disabled). */
+const NOT_WRITTEN = /Stream isn't writeable/;
