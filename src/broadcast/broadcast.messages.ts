@@ -8,6 +8,7 @@ export const BROADCAST_MESSAGES = {
   historySize: (size: unknown) => `history.size must be a positive integer, got ${String(size)}`,
   historyTtl: (ttl: unknown) =>
     `history.ttl must be a positive number of seconds, got ${String(ttl)}`,
+  historyChannels: (channel: string) => `history.channels("${channel}")`,
   ioredisMissing:
     "The Redis transport needs the 'ioredis' package, which is an optional peer dependency: run `npm install ioredis`.",
   unsubscribeFailed: (channel: string, message: string) =>

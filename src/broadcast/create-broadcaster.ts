@@ -1,4 +1,9 @@
-import { consoleLogger, type ConnectionRegistry, type SseLogger } from '../connection/index.js';
+import {
+  consoleLogger,
+  guardLogger,
+  type ConnectionRegistry,
+  type SseLogger,
+} from '../connection/index.js';
 import { BroadcastService, type EndpointChannelResolver } from './broadcast.service.js';
 import { ChannelHub } from './channel-hub.js';
 import { createTransport, type SseTransportOptions } from './transport-options.js';
@@ -27,8 +32,13 @@ export interface Broadcaster {
 
 /** Broadcasting without Nest, for `createSseHandler`; `SseModule` builds the same thing. */
 export async function createBroadcaster(options: BroadcasterOptions = {}): Promise<Broadcaster> {
-  const logger = options.logger ?? consoleLogger;
-  const transport = createTransport(options.transport, options.publishTimeout, options.history);
+  const logger = guardLogger(options.logger ?? consoleLogger);
+  const transport = createTransport(
+    options.transport,
+    options.publishTimeout,
+    options.history,
+    logger,
+  );
   const channels = new ChannelHub(transport, logger);
   await channels.start();
   const { registry } = options;

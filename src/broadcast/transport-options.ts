@@ -1,4 +1,4 @@
-import { describeUrl } from '../connection/index.js';
+import { describeUrl, type SseLogger } from '../connection/index.js';
 import { MemoryTransport } from './memory/memory.transport.js';
 import { RedisTransport } from './redis/redis.transport.js';
 import type { RedisTransportOptions } from './redis/redis-transport-options.js';
@@ -14,12 +14,16 @@ export function createTransport(
   options: SseTransportOptions | undefined,
   publishTimeout?: number,
   history?: HistoryOptions,
+  logger?: SseLogger,
 ): SseTransport {
   if (!options || (options as { type?: string }).type === 'memory')
-    return new MemoryTransport(validateHistoryOptions(history));
+    return new MemoryTransport(validateHistoryOptions(history, logger));
   if ((options as { type?: string }).type === 'redis') {
     const { type: _type, ...redis } = options as { type: 'redis' } & RedisTransportOptions;
-    return new RedisTransport({ publishTimeout, ...redis }, validateHistoryOptions(history));
+    return new RedisTransport(
+      { publishTimeout, ...redis },
+      validateHistoryOptions(history, logger),
+    );
   }
   if (typeof (options as SseTransport).publish === 'function') return options as SseTransport;
   throw new TypeError(BROADCAST_MESSAGES.unknownTransport(describeTransport(options)));

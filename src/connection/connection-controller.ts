@@ -150,7 +150,7 @@ export class ConnectionController implements ChannelMember, KeepaliveTarget, Lif
   /** The broadcast hot path: an already-encoded frame shared by every member. */
   deliver(frame: OutgoingFrame): void {
     if (this.isClosed) return;
-    if (!this.budget.admits()) {
+    if (this.budget.dropping && !this.budget.drained()) {
       this.counters.eventsDropped++;
       return;
     }

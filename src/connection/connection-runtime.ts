@@ -6,7 +6,7 @@ import type { EndpointRuntime } from './endpoint-runner.js';
 import { KeepaliveScheduler } from './keepalive-scheduler.js';
 import { LifetimeScheduler } from './lifetime-scheduler.js';
 import { SseCounters } from './sse-counters.js';
-import type { SseLogger } from './sse-logger.js';
+import { guardLogger, type SseLogger } from './sse-logger.js';
 
 export interface ConnectionRuntimeOptions {
   logger: SseLogger;
@@ -32,7 +32,7 @@ export class ConnectionRuntime implements EndpointRuntime {
   private accepting = true;
 
   constructor(options: ConnectionRuntimeOptions) {
-    this.logger = options.logger;
+    this.logger = guardLogger(options.logger);
     this.channels = options.channels;
     this.shutdownEvent = options.shutdownEvent;
     this.registry = options.registry ?? new ConnectionRegistry();

@@ -18,3 +18,20 @@ export const slowConsumerClosed = (
   `${why} (maxBufferedBytes ${bound})`;
 
 export const userCallbackFailed = (what: string, message: string) => `${what} failed: ${message}`;
+
+/** Why a stream was refused before it opened (the body's `message`). */
+export const REJECTIONS = {
+  shuttingDown: 'The server is shutting down',
+  tooMany: 'Too many connections',
+  tooManyForKey: 'Too many connections for this client',
+  forbidden: 'Forbidden',
+};
+
+export const endpointHook = (hook: string, name: string, path: string) =>
+  `${hook} of SSE endpoint ${name} (${path})`;
+
+export const notLiveOnEndpointChannel = (id: string, path: string, message: string) =>
+  `Connection ${id} of ${path} is not yet live on its endpoint channel: ${message}`;
+
+export const failedBeforeOpen = (path: string, message: string) =>
+  `SSE endpoint ${path} failed before the stream opened: ${message}`;

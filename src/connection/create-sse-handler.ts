@@ -6,9 +6,11 @@ import { ConnectionRuntime } from './connection-runtime.js';
 import type { SseEndpointHooks } from './endpoint-hooks.js';
 import { resolveEndpointOptions, type SseEndpointOptions } from './endpoint-options.js';
 import { RoutePattern } from './route-pattern.js';
-import { EndpointRunner, type SseRejection } from './endpoint-runner.js';
+import { EndpointRunner } from './endpoint-runner.js';
+import type { SseRejection } from './connection-limits.js';
 import { SseConnection } from './sse-connection.js';
 import { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
+import { failedBeforeOpen } from './connection.messages.js';
 import { SseRequest } from './sse-request.js';
 
 export interface SseHandlerOptions extends SseEndpointOptions {
@@ -99,7 +101,7 @@ export function createSseHandler(
   const handler = ((request: IncomingMessage, response: ServerResponse) => {
     handle(request, response).catch((error: unknown) => {
       const { message, stack } = describeError(error);
-      logger.error(`SSE endpoint ${path} failed before the stream opened: ${message}`, stack);
+      logger.error(failedBeforeOpen(path, message), stack);
       if (!response.headersSent) {
         response.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
         response.end(JSON.stringify({ statusCode: 500, message: 'Internal server error' }));

@@ -9,6 +9,8 @@ import type { SseCounters } from './sse-counters.js';
 import type { SseConnection, SseResponse } from './sse-connection.js';
 import { controllerOf } from './connection-controller.js';
 import { guardUserCallback } from './user-callback.js';
+import { ConnectionLimits, type SseRejection } from './connection-limits.js';
+import { REJECTIONS, endpointHook, notLiveOnEndpointChannel } from './connection.messages.js';
 import { describeError, type SseLogger } from './sse-logger.js';
 import type { SseRequest } from './sse-request.js';
 
@@ -24,16 +26,6 @@ export interface EndpointRuntime {
   readonly isAccepting: boolean;
 }
 
-/** Seconds a refused client is told to wait (`Retry-After`). */
-const RETRY_AFTER_SECONDS = '5';
-
-/** An answer that refuses a stream before it opens. */
-export interface SseRejection {
-  status: number;
-  message: string;
-  headers?: Record<string, string>;
-}
-
 export type PrepareResult = { connection: SseConnection } | { rejection: SseRejection };
 
 /**
@@ -42,10 +34,7 @@ export type PrepareResult = { connection: SseConnection } | { rejection: SseReje
  * channel, `onConnect`) → … → `onDisconnect` exactly once.
  */
 export class EndpointRunner {
-  /** Open streams per `connectionKey`, for `maxConnectionsPerKey`. */
-  private readonly perKey = new Map<string, number>();
-  /** Streams between the limit check and their close, so concurrent requests can't overshoot. */
-  private reserved = 0;
+  private readonly limits: ConnectionLimits;
 
   constructor(
     readonly name: string,
@@ -53,17 +42,19 @@ export class EndpointRunner {
     readonly endpoint: SseEndpointHooks,
     readonly options: ResolvedEndpointOptions,
     private readonly runtime: EndpointRuntime,
-  ) {}
+  ) {
+    this.limits = new ConnectionLimits(options.maxConnections, options.maxConnectionsPerKey);
+  }
 
   /** Builds the connection and runs `authorize`; nothing is written yet. */
   async prepare(request: SseRequest, response: SseResponse): Promise<PrepareResult> {
-    const refused = this.checkLimits(request);
+    const key = this.keyOf(request);
+    const refused = this.limits.check(this.runtime.isAccepting, key);
     if (refused) {
       this.runtime.counters.rejected++;
       return { rejection: refused };
     }
-    const key = this.options.connectionKey?.(request);
-    this.reserve(key);
+    this.limits.reserve(key);
     let started = false;
     try {
       const connection = new this.options.connectionClass({
@@ -82,57 +73,24 @@ export class EndpointRunner {
         },
       });
       if (this.endpoint.authorize && (await this.endpoint.authorize(connection)) !== true) {
-        return { rejection: { status: 403, message: 'Forbidden' } };
+        return { rejection: { status: 403, message: REJECTIONS.forbidden } };
       }
       // The slot is released when the connection closes (or below, if it never opens).
-      connection.onClose(() => this.release(key));
+      connection.onClose(() => this.limits.release(key));
       started = true;
       return { connection };
     } finally {
-      if (!started) this.release(key);
+      if (!started) this.limits.release(key);
     }
   }
 
-  private checkLimits(request: SseRequest): SseRejection | null {
-    if (!this.runtime.isAccepting) {
-      return {
-        status: 503,
-        message: 'The server is shutting down',
-        headers: { 'Retry-After': RETRY_AFTER_SECONDS },
-      };
-    }
-    const { maxConnections, maxConnectionsPerKey, connectionKey } = this.options;
-    if (maxConnections !== undefined && this.reserved >= maxConnections) {
-      return {
-        status: 503,
-        message: 'Too many connections',
-        headers: { 'Retry-After': RETRY_AFTER_SECONDS },
-      };
-    }
-    if (maxConnectionsPerKey !== undefined && connectionKey) {
-      const key = connectionKey(request);
-      if (key !== undefined && (this.perKey.get(key) ?? 0) >= maxConnectionsPerKey) {
-        return {
-          status: 429,
-          message: 'Too many connections for this client',
-          headers: { 'Retry-After': RETRY_AFTER_SECONDS },
-        };
-      }
-    }
-    return null;
-  }
-
-  private reserve(key: string | undefined): void {
-    this.reserved++;
-    if (key !== undefined) this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
-  }
-
-  private release(key: string | undefined): void {
-    this.reserved--;
-    if (key === undefined) return;
-    const left = (this.perKey.get(key) ?? 1) - 1;
-    if (left === 0) this.perKey.delete(key);
-    else this.perKey.set(key, left);
+  /** The request's `connectionKey`, asked once; one that throws counts the request under none. */
+  private keyOf(request: SseRequest): string | undefined {
+    const { connectionKey } = this.options;
+    if (!connectionKey) return undefined;
+    return guardUserCallback(this.runtime.logger, this.hookName('connectionKey'), () =>
+      connectionKey(request),
+    );
   }
 
   /** Opens the stream and runs the hooks. Resolves once `onConnect` has settled. */
@@ -172,14 +130,12 @@ export class EndpointRunner {
     } catch (error) {
       if (connection.closed) return;
       const { message } = describeError(error);
-      this.runtime.logger.warn(
-        `Connection ${connection.id} of ${this.path} is not yet live on its endpoint channel: ${message}`,
-      );
+      this.runtime.logger.warn(notLiveOnEndpointChannel(connection.id, this.path, message));
     }
   }
 
   private hookName(hook: string): string {
-    return `${hook} of SSE endpoint ${this.name} (${this.path})`;
+    return endpointHook(hook, this.name, this.path);
   }
 
   private logFailure(hook: string, error: unknown): void {

@@ -25,12 +25,8 @@ export {
   type SseConnectionClass,
   type SseConnectionKey,
 } from './endpoint-options.js';
-export {
-  EndpointRunner,
-  type EndpointRuntime,
-  type SseRejection,
-  type PrepareResult,
-} from './endpoint-runner.js';
+export { EndpointRunner, type EndpointRuntime, type PrepareResult } from './endpoint-runner.js';
+export type { SseRejection } from './connection-limits.js';
 export { KeepaliveScheduler, type KeepaliveTarget } from './keepalive-scheduler.js';
 export { LifetimeScheduler, type LifetimeTarget } from './lifetime-scheduler.js';
 export { ConnectionRegistry } from './connection-registry.js';
@@ -38,6 +34,6 @@ export { ConnectionRuntime, type ConnectionRuntimeOptions } from './connection-r
 export { SseCounters } from './sse-counters.js';
 export type { ChannelMember, ChannelMembership } from './channel-membership.js';
 export { createSseHandler, type SseHandler, type SseHandlerOptions } from './create-sse-handler.js';
-export { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
+export { consoleLogger, describeError, guardLogger, type SseLogger } from './sse-logger.js';
 export { describeUrl, redactUrlCredentials } from './redact-secrets.js';
 export { OutgoingFrame } from './outgoing-frame.js';

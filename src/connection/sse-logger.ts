@@ -23,3 +23,16 @@ export function describeError(error: unknown): { message: string; stack?: string
     };
   return { message: redactUrlCredentials(String(error)) };
 }
+
+/** A logger of the application's, made safe: one that throws never breaks the library's work. */
+export function guardLogger(logger: SseLogger): SseLogger {
+  const guard =
+    (write: (message: string, stack?: string) => void) => (message: string, stack?: string) => {
+      try {
+        write.call(logger, message, stack);
+      } catch {
+        // Nowhere left to report it: the logger itself failed.
+      }
+    };
+  return { log: guard(logger.log), warn: guard(logger.warn), error: guard(logger.error) };
+}

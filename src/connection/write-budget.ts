@@ -25,7 +25,8 @@ export interface WriteLimits {
 export class WriteBudget implements TickFlushTarget, BacklogWatchTarget {
   private inTick = false;
   private corked = false;
-  private dropping = false;
+  /** Over the bound with `'drop'`: broadcasts are skipped until the backlog is below half of it. */
+  dropping = false;
   /** Over the bound and watched: the backlog at the last look; else -1. */
   private overBound = -1;
 
@@ -45,9 +46,8 @@ export class WriteBudget implements TickFlushTarget, BacklogWatchTarget {
     flushAtTickEnd(this);
   }
 
-  /** Whether a broadcast frame may be written now (`false` while dropping). */
-  admits(): boolean {
-    if (!this.dropping) return true;
+  /** While `dropping`: whether a broadcast frame may be written again (the backlog drained). */
+  drained(): boolean {
     if (this.writer.pendingBytes > this.limits.maxBufferedBytes / 2) return false;
     this.dropping = false;
     return true;

@@ -1,3 +1,4 @@
+import { consoleLogger, guardUserCallback, type SseLogger } from '../../connection/index.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
 /** `SseModule.forRoot({ history })`: keep recent events per channel for `Last-Event-ID` replay. */
@@ -18,8 +19,13 @@ export interface HistoryQuery {
   gap: boolean;
 }
 
+/**
+ * Checks `size` and `ttl` (`TypeError`), and guards the application's `channels` predicate: one
+ * that throws is logged and counts as "no history" for that channel.
+ */
 export function validateHistoryOptions(
   options: HistoryOptions | undefined,
+  logger: SseLogger = consoleLogger,
 ): HistoryOptions | undefined {
   if (!options) return undefined;
   if (!Number.isSafeInteger(options.size) || options.size < 1) {
@@ -28,7 +34,13 @@ export function validateHistoryOptions(
   if (options.ttl !== undefined && !(options.ttl > 0)) {
     throw new TypeError(BROADCAST_MESSAGES.historyTtl(options.ttl));
   }
-  return options;
+  const { channels } = options;
+  if (!channels) return options;
+  const guarded = (channel: string) =>
+    !!guardUserCallback(logger, BROADCAST_MESSAGES.historyChannels(channel), () =>
+      channels(channel),
+    );
+  return { ...options, channels: guarded };
 }
 
 export function keepsHistory(options: HistoryOptions | undefined, channel: string): boolean {
