@@ -15,6 +15,11 @@ export const BROADCAST_MESSAGES = {
     `Unsubscribing from channel "${channel}" failed: ${message}`,
   replayFailed: (channel: string, message: string) =>
     `Replaying channel "${channel}" failed (replayGap is true): ${message}`,
+  catchUpFailed: (channel: string, message: string) =>
+    `Catching up channel "${channel}" after resubscribing failed: ${message}`,
+  liveGap: (channel: string, members: number, why: string, policy: string) =>
+    `${members} live stream(s) of channel "${channel}" may have missed events while this worker ` +
+    `was not subscribed (${why}); ${policy === 'close' ? 'closing them so their clients resume' : "kept open (liveGap: 'close' closes them so their clients resume)"}`,
   redisTimedOut: (what: string, ms: number) =>
     `Redis transport: ${what} not accepted within ${ms} ms (Redis unreachable?)`,
   redisClosed: (what: string) => `Redis transport: ${what} refused: the transport is closed`,

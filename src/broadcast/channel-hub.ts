@@ -5,6 +5,8 @@ import {
   type ChannelMembership,
   type SseLogger,
 } from '../connection/index.js';
+import { LiveCatchUp, type HeldLiveFrame, type LiveGapPolicy } from './history/live-catch-up.js';
+import type { ReplayItem } from './history/merge-replay.js';
 import type { ReplayBatch } from './history/replay-batch.js';
 import { ReplayCoordinator } from './history/replay-coordinator.js';
 import type { SseTransport } from './sse-transport.js';
@@ -14,6 +16,8 @@ interface ChannelState {
   readonly members: Set<ChannelMember>;
   /** Members replaying history: their live frames are held in their batch until it is written. */
   replaying: Map<ChannelMember, ReplayBatch> | null;
+  /** While this worker catches up after a resubscription: every live frame, held. */
+  catchingUp: ReplayItem<HeldLiveFrame>[] | null;
 }
 
 /**
@@ -25,12 +29,18 @@ export class ChannelHub implements ChannelMembership {
   private readonly channels = new Map<string, ChannelState>();
   private readonly subscriptions = new Map<string, Promise<void>>();
   private readonly replays: ReplayCoordinator;
+  private readonly catchUp: LiveCatchUp;
+  /** The id of the last history event received (ids of all channels are in one order). */
+  private lastSeenId: string | undefined;
+  /** `lastSeenId` when the subscription broke: anything missed comes after it. */
+  private interruptedAfter: string | undefined;
   /** Channels each connection is in, so `connectionCount` is O(1). */
   private readonly channelCounts = new Map<ChannelMember, number>();
 
   constructor(
     private readonly transport: SseTransport,
     private readonly logger: SseLogger,
+    liveGap: LiveGapPolicy = 'log',
   ) {
     this.replays = new ReplayCoordinator(
       transport,
@@ -41,6 +51,29 @@ export class ChannelHub implements ChannelMembership {
       },
       logger,
     );
+    this.catchUp = new LiveCatchUp(
+      transport,
+      {
+        members: (channel) => this.channels.get(channel)?.members,
+        hold: (channel) => {
+          const state = this.channels.get(channel);
+          if (state) state.catchingUp ??= [];
+        },
+        release: (channel) => {
+          const state = this.channels.get(channel);
+          const held = state?.catchingUp ?? [];
+          if (state) state.catchingUp = null;
+          return held;
+        },
+      },
+      logger,
+      liveGap,
+    );
+  }
+
+  /** Members told they may have missed events after a resubscription (see `liveGap`). */
+  get liveGaps(): number {
+    return this.catchUp.gaps;
   }
 
   /** Connects the transport to this hub. */
@@ -48,6 +81,10 @@ export class ChannelHub implements ChannelMembership {
     return this.transport.start(
       (channel, frame, except, id) => this.deliver(channel, frame, except, id),
       this.logger,
+      {
+        interrupted: () => this.interrupted(),
+        resubscribed: () => this.resubscribed(),
+      },
     );
   }
 
@@ -108,9 +145,14 @@ export class ChannelHub implements ChannelMembership {
     except: readonly string[] | undefined,
     id?: string,
   ): void {
+    if (id !== undefined) this.lastSeenId = id;
     const state = this.channels.get(channel);
     if (!state) return;
     const frame = new OutgoingFrame(bytes);
+    if (state.catchingUp) {
+      state.catchingUp.push({ id, frame: { frame, except } });
+      return;
+    }
     if (!state.replaying) {
       if (!except || except.length === 0) {
         for (const member of state.members) member.deliver(frame);
@@ -128,6 +170,23 @@ export class ChannelHub implements ChannelMembership {
     this.subscriptions.clear();
     this.channelCounts.clear();
     return this.transport.close();
+  }
+
+  /** Holds every history channel's live frames until the catch-up after resubscribing. */
+  private interrupted(): void {
+    this.interruptedAfter = this.lastSeenId;
+    for (const [channel, state] of this.channels)
+      if (this.transport.keepsHistory(channel)) state.catchingUp ??= [];
+  }
+
+  /** Every local channel catches up (the transport resubscribed all it was subscribed to). */
+  private resubscribed(): void {
+    const since = this.interruptedAfter;
+    for (const channel of this.channels.keys()) {
+      this.catchUp.run(channel, since).catch((error: unknown) => {
+        this.logger.warn(BROADCAST_MESSAGES.catchUpFailed(channel, describeError(error).message));
+      });
+    }
   }
 
   private deliverDuringReplay(
@@ -167,7 +226,7 @@ export class ChannelHub implements ChannelMembership {
   private stateOf(channel: string): ChannelState {
     let state = this.channels.get(channel);
     if (!state) {
-      state = { members: new Set(), replaying: null };
+      state = { members: new Set(), replaying: null, catchingUp: null };
       this.channels.set(channel, state);
     }
     return state;

@@ -8,10 +8,18 @@ import { BroadcastService, type EndpointChannelResolver } from './broadcast.serv
 import { ChannelHub } from './channel-hub.js';
 import { createTransport, type SseTransportOptions } from './transport-options.js';
 import type { HistoryOptions } from './history/history-options.js';
+import type { LiveGapPolicy } from './history/live-catch-up.js';
 
 export interface BroadcasterOptions {
   transport?: SseTransportOptions;
   publishTimeout?: number;
+  /**
+   * What live streams get when their worker may have missed events it cannot replay (a Redis
+   * reconnect on a channel without history, or history that no longer reaches back): `'log'`
+   * (default) keeps them open and logs; `'close'` ends them (reason `'missed-events'`) so their
+   * clients reconnect and resume with `Last-Event-ID`.
+   */
+  liveGap?: LiveGapPolicy;
   /** Keep recent events per channel for `Last-Event-ID` replay. */
   history?: HistoryOptions;
   logger?: SseLogger;
@@ -39,7 +47,7 @@ export async function createBroadcaster(options: BroadcasterOptions = {}): Promi
     options.history,
     logger,
   );
-  const channels = new ChannelHub(transport, logger);
+  const channels = new ChannelHub(transport, logger, options.liveGap);
   await channels.start();
   const { registry } = options;
   const counted = registry

@@ -11,7 +11,13 @@ export {
   SseSubscribeError,
   SseConnectError,
 } from './transport-errors.js';
-export { type SseTransport, type TransportSink, type TransportState } from './sse-transport.js';
+export {
+  type SseTransport,
+  type TransportEvents,
+  type TransportSink,
+  type TransportState,
+} from './sse-transport.js';
+export type { LiveGapPolicy } from './history/live-catch-up.js';
 export { MemoryTransport } from './memory/memory.transport.js';
 export { RedisTransport } from './redis/redis.transport.js';
 export type {

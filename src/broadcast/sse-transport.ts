@@ -14,6 +14,14 @@ export type TransportSink = (
   id: string | undefined,
 ) => void;
 
+/** What a transport tells the hub about its subscription, beyond messages. */
+export interface TransportEvents {
+  /** Messages may be missed from now on (the connection that receives them broke). */
+  interrupted(): void;
+  /** Receiving again, resubscribed to `channels`, after `interrupted`. */
+  resubscribed(channels: readonly string[]): void;
+}
+
 export interface TransportPublishOptions {
   except?: readonly string[];
   /** `false`: live only, even on a channel with history (not stored, no id). */
@@ -26,7 +34,7 @@ export interface TransportPublishOptions {
  */
 export interface SseTransport {
   /** Called once, before anything else. */
-  start(sink: TransportSink, logger: SseLogger): Promise<void>;
+  start(sink: TransportSink, logger: SseLogger, events?: TransportEvents): Promise<void>;
   /**
    * Publishes a frame. On a channel with history the transport assigns the id, prepends the
    * `id:` line, stores the event and resolves with the id; otherwise resolves with `undefined`.

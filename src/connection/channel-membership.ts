@@ -1,3 +1,4 @@
+import type { SseDisconnectReason } from './disconnect-reason.js';
 import type { OutgoingFrame } from './outgoing-frame.js';
 import type { ResumeState } from './resume-state.js';
 
@@ -10,6 +11,8 @@ export interface ChannelMember {
   readonly resume: ResumeState;
   /** The broadcast hot path: writes a frame encoded once for every member. */
   deliver(frame: OutgoingFrame): void;
+  /** Ends the stream (the channels decided it, e.g. `'missed-events'`). */
+  terminate(reason: SseDisconnectReason): void;
 }
 
 /**

@@ -5,7 +5,9 @@
  * - `shutdown`: the application is shutting down;
  * - `error`: `onConnect` threw or rejected;
  * - `slow-consumer`: the client read too slowly and its buffer passed `maxBufferedBytes`;
- * - `lifetime`: the stream reached its `maxLifetime`.
+ * - `lifetime`: the stream reached its `maxLifetime`;
+ * - `missed-events`: its worker may have missed events it cannot replay (Redis reconnect), and
+ *   `liveGap: 'close'` ends the stream so the client reconnects and resumes.
  */
 export type SseDisconnectReason =
-  'client' | 'server' | 'shutdown' | 'error' | 'slow-consumer' | 'lifetime';
+  'client' | 'server' | 'shutdown' | 'error' | 'slow-consumer' | 'lifetime' | 'missed-events';

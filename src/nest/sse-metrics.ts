@@ -13,6 +13,8 @@ export interface SseMetricsSnapshot {
   slowConsumerCloses: number;
   /** Requests refused before a stream opened: limits (503/429) and shutdown. */
   rejected: number;
+  /** Live streams told they may have missed events after a Redis reconnect (see `liveGap`). */
+  liveGaps: number;
   transport: TransportState;
 }
 
@@ -30,6 +32,7 @@ export class SseMetrics {
       eventsDropped: counters.eventsDropped,
       slowConsumerCloses: counters.slowConsumerCloses,
       rejected: counters.rejected,
+      liveGaps: this.runtime.channels.liveGaps,
       transport: broadcast.transportState,
     };
   }

@@ -44,6 +44,7 @@ export class SseRuntime
     const broadcaster = await createBroadcaster({
       transport: options.transport,
       publishTimeout: options.publishTimeout,
+      liveGap: options.liveGap,
       history: options.history,
       logger,
       registry,

@@ -12,6 +12,8 @@ export interface ConnectionHooks {
   created(publisher: Redis, subscriber: Redis): void;
   /** The subscriber (re)connected: subscribe to the live channels. */
   subscriberReady(): void;
+  /** The subscriber's connection closed: messages may be missed until it is back. */
+  subscriberLost(): void;
   liveChannels(): number;
 }
 
@@ -169,7 +171,9 @@ export class RedisConnections {
     });
     client.on('close', () => {
       setUp(false);
-      if (!this.closing) this.markDown();
+      if (this.closing) return;
+      if (client === this.subscriber) hooks.subscriberLost();
+      this.markDown();
     });
   }
 

@@ -6,6 +6,7 @@ import {
 } from '../history/history-options.js';
 import type {
   SseTransport,
+  TransportEvents,
   TransportPublishOptions,
   TransportSink,
   TransportState,
@@ -30,6 +31,10 @@ import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 export class RedisTransport implements SseTransport {
   private connections!: RedisConnections;
   private sink: TransportSink | null = null;
+  private events: TransportEvents | undefined;
+  /** The subscriber broke since it last subscribed: the next resubscription is a catch-up. */
+  private interrupted = false;
+  private subscribedOnce = false;
   private logger!: SseLogger;
   private readonly prefix: string;
   private readonly timeoutMs: number;
@@ -50,8 +55,9 @@ export class RedisTransport implements SseTransport {
     return this.connections?.state ?? 'down';
   }
 
-  async start(sink: TransportSink, logger: SseLogger): Promise<void> {
+  async start(sink: TransportSink, logger: SseLogger, events?: TransportEvents): Promise<void> {
     this.sink = sink;
+    this.events = events;
     this.logger = logger;
     this.connections = new RedisConnections(this.config, this.timeoutMs, logger);
     await this.connections.open({
@@ -62,6 +68,11 @@ export class RedisTransport implements SseTransport {
         );
       },
       subscriberReady: () => this.resubscribe(),
+      subscriberLost: () => {
+        if (this.interrupted || !this.subscribedOnce) return;
+        this.interrupted = true;
+        this.events?.interrupted();
+      },
       liveChannels: () => this.live.size,
     });
   }
@@ -154,10 +165,18 @@ export class RedisTransport implements SseTransport {
     this.sink?.(channel, decoded.frame, decoded.except, decoded.id);
   }
 
+  /** After a reconnection: subscribes the live channels again, then the hub catches up. */
   private resubscribe(): void {
-    if (this.live.size === 0) return;
-    const channels = [...this.live].map((channel) => this.prefix + channel);
-    this.connections.subscriber.subscribe(...channels).catch((error: unknown) => {
+    this.subscribedOnce = true;
+    const live = [...this.live];
+    const done = () => {
+      if (!this.interrupted) return;
+      this.interrupted = false;
+      this.events?.resubscribed(live);
+    };
+    if (live.length === 0) return done();
+    const channels = live.map((channel) => this.prefix + channel);
+    this.connections.subscriber.subscribe(...channels).then(done, (error: unknown) => {
       this.logger.error(BROADCAST_MESSAGES.resubscribeFailed(describeError(error).message));
     });
   }

@@ -1,4 +1,4 @@
-import type { HistoryOptions, SseTransportOptions } from '../../broadcast/index.js';
+import type { HistoryOptions, LiveGapPolicy, SseTransportOptions } from '../../broadcast/index.js';
 import type { SseEndpointOptions } from '../../connection/index.js';
 import type { SseEvent } from '../../protocol/index.js';
 
@@ -18,6 +18,13 @@ export interface SseModuleOptions extends SseEndpointOptions {
    * and replay what a reconnecting client missed. Unset: no history.
    */
   history?: HistoryOptions;
+  /**
+   * After a Redis reconnect or failover, live streams catch up from history on channels that keep
+   * it. Where they may have missed events that can't be replayed (no history, or it no longer
+   * reaches back), `'log'` (default) keeps them open, `'close'` ends them (reason
+   * `'missed-events'`) so their clients reconnect and resume. Counted in `SseMetrics` (`liveGaps`).
+   */
+  liveGap?: LiveGapPolicy;
   /** A last event sent to every stream at shutdown, where it can be written at once. */
   shutdownEvent?: SseEvent;
   /** Metrics: `{ prometheus: true }` registers them with `prom-client` (optional peer). */

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { BroadcastService, SseMetrics, type SseModuleOptions } from '../../src/index.js';
+import { CapturingLogger } from '../helpers/capturing-logger.js';
+import { startApp, type TestApp } from '../helpers/platforms.js';
+import { RawSseClient } from '../helpers/raw-sse-client.js';
+import { OwnRedisServer } from '../helpers/redis-server.js';
+import { streamApp } from '../helpers/stream-app.js';
+import { waitUntil } from '../helpers/wait.js';
+
+/**
+ * A worker whose subscriber connection breaks (killed by Redis, as in a failover or a network
+ * blip) while another worker publishes: its live streams must not silently miss what was
+ * published before it resubscribed.
+ */
+describe('live streams across a resubscription (own redis-server)', () => {
+  let redis: OwnRedisServer;
+  let admin: Redis;
+  let receiving: TestApp;
+  let publishing: TestApp;
+  let logger: CapturingLogger;
+
+  beforeAll(async () => {
+    redis = await OwnRedisServer.start();
+    admin = new Redis(redis.port);
+    const options: SseModuleOptions = {
+      transport: { type: 'redis', url: redis.url, channelPrefix: `test:${randomUUID()}:` },
+      history: { size: 5000, channels: (name) => name !== 'plain' },
+    };
+    logger = new CapturingLogger();
+    publishing = await startApp(streamApp(options), 'express');
+    // Nest's logger is process-wide: the last app's wins, so the receiving one starts last.
+    receiving = await startApp(streamApp(options), 'express', undefined, logger);
+  });
+  afterAll(async () => {
+    await Promise.all([receiving?.close(), publishing?.close()]);
+    admin?.disconnect();
+    await redis?.kill();
+  });
+
+  it('on a history channel, catches up what was published meanwhile: every event once, in order', async () => {
+    const client = await RawSseClient.open(`${receiving.url}/stream?channels=feed,plain`);
+    await client.waitFor((c) => c.events.some((e) => e.event === 'ready'));
+    const broadcast = publishing.app.get(BroadcastService);
+    const total = 600;
+    for (let i = 1; i <= total; i++) {
+      if (i === 100) await admin.client('KILL', 'TYPE', 'pubsub'); // every subscriber connection
+      await broadcast.publish('feed', String(i));
+    }
+    await broadcast.publish('plain', 'after');
+    const feed = () => client.events.filter((e) => e.event !== 'ready' && e.data !== 'after');
+    await client.waitFor(
+      (c) => feed().length >= total && c.events.some((e) => e.data === 'after'),
+      10000,
+    );
+    expect(feed().map((e) => Number(e.data))).toEqual(
+      Array.from({ length: total }, (_, i) => i + 1),
+    );
+    const ids = feed().map((e) => e.id);
+    expect(new Set(ids).size).toBe(total);
+
+    // The channel without history cannot be caught up: counted and logged, the stream kept.
+    expect(receiving.app.get(SseMetrics).snapshot().liveGaps).toBe(1);
+    expect(logger.messages('warn').join('\n')).toMatch(
+      /1 live stream\(s\) of channel "plain" may have missed events/,
+    );
+    expect(client.ended).toBe(false);
+    client.close();
+    await waitUntil(() => receiving.app.get(BroadcastService).localCount() === 0, 'gone');
+  });
+});
