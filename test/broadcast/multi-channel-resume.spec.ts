@@ -63,6 +63,17 @@ describe.each<[TransportName, number]>([
     }
   }
 
+  /** A client receives one event and leaves: the id it keeps is where resumes start. */
+  async function startingPoint(): Promise<string> {
+    published = [];
+    const first = await RawSseClient.open(`${worker(0).url}/stream?${query}`);
+    await first.waitFor((c) => c.events.some((e) => e.event === 'ready'));
+    await worker(0).app.get(BroadcastService).publish(channels[0], 'start');
+    await first.waitFor((c) => c.events.some((e) => e.data === 'start'));
+    first.close();
+    return first.events.find((e) => e.data === 'start')!.id!;
+  }
+
   async function publishInterleaved(from: number, count: number): Promise<void> {
     for (let i = from; i < from + count; i++) {
       // Runs and switches over every channel, from alternating workers.
@@ -74,13 +85,7 @@ describe.each<[TransportName, number]>([
   }
 
   it('writes the whole replay in id order, and every cut of it resumes exactly the rest, twice', async () => {
-    published = [];
-    const first = await RawSseClient.open(`${worker(0).url}/stream?${query}`);
-    await first.waitFor((c) => c.events.some((e) => e.event === 'ready'));
-    await worker(0).app.get(BroadcastService).publish(channels[0], 'start');
-    await first.waitFor((c) => c.events.some((e) => e.data === 'start'));
-    const startId = first.events.find((e) => e.data === 'start')!.id!;
-    first.close();
+    const startId = await startingPoint();
 
     await publishInterleaved(0, EVENTS);
 
@@ -102,13 +107,7 @@ describe.each<[TransportName, number]>([
   });
 
   it('live events published while the replay is read follow it in id order; a resume from the last is empty', async () => {
-    published = [];
-    const first = await RawSseClient.open(`${worker(0).url}/stream?${query}`);
-    await first.waitFor((c) => c.events.some((e) => e.event === 'ready'));
-    await worker(0).app.get(BroadcastService).publish(channels[0], 'start');
-    await first.waitFor((c) => c.events.some((e) => e.data === 'start'));
-    const startId = first.events.find((e) => e.data === 'start')!.id!;
-    first.close();
+    const startId = await startingPoint();
     await publishInterleaved(100, 6);
 
     const client = await RawSseClient.open(`${worker(1).url}/stream?${query}`, {
