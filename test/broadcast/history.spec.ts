@@ -214,10 +214,11 @@ describe.each(TRANSPORTS)('history and Last-Event-ID replay on the %s transport'
     expect(client.events.slice(1).map((e) => [e.data, e.id])).toEqual([
       ['typing', undefined],
       ['here', 'custom'],
-      ['stored', expect.stringMatching(/^\d+-\d+$/)],
+      ['stored', expect.stringMatching(/^\d+-\d+-[0-9a-z]+$/)],
     ]);
+    const epoch = client.events[3].id!.split('-')[2];
     const resumed = await RawSseClient.open(`${server.url}/stream?channels=news`, {
-      'Last-Event-ID': '0-0',
+      'Last-Event-ID': `0-0-${epoch}`, // before anything of this epoch
     });
     await resumed.waitFor((c) => c.events.some((e) => e.event === 'ready'));
     expect(dataOf(resumed)).toEqual(['stored']);

@@ -1,6 +1,10 @@
 import { mergeReplay, type ReplayItem } from '../../src/broadcast/history/merge-replay.js';
 
-const item = (id: string | undefined, frame = id ?? 'live'): ReplayItem<string> => ({ id, frame });
+/** Ids of epoch `e` unless given one (`'1-2-f'`); the frame defaults to the id as written. */
+const item = (id: string | undefined, frame = id ?? 'live'): ReplayItem<string> => ({
+  id: id && /^\d+-\d+$/.test(id) ? `${id}-e` : id,
+  frame,
+});
 
 describe('mergeReplay: what a resuming connection is sent', () => {
   it.each<[string, ReplayItem<string>[], ReplayItem<string>[], string[]]>([
@@ -47,6 +51,12 @@ describe('mergeReplay: what a resuming connection is sent', () => {
       [item('1-9')],
       [item('1-10')],
       ['1-9', '1-10'],
+    ],
+    [
+      'ids of another epoch (the store lost its counter) are not interleaved: each epoch in order',
+      [item('5-7'), item('5-6')],
+      [item('9-2-f'), item('9-1-f'), item('5-8')],
+      ['5-6', '5-7', '5-8', '9-1-f', '9-2-f'],
     ],
   ])('%s', (_, history, held, expected) => {
     expect(mergeReplay(history, held)).toEqual(expected);

@@ -10,7 +10,7 @@ class FakeMember implements ChannelMember {
   readonly closed = false;
   readonly resume = new ResumeState(true);
   readonly received: string[] = [];
-  constructor(readonly lastEventId: string | null = '1-0') {}
+  constructor(readonly lastEventId: string | null = '1-0-e1') {}
   deliver(frame: OutgoingFrame): void {
     this.received.push(/^id: (\S+)/.exec(frame.bytes.toString())?.[1] ?? frame.bytes.toString());
   }
@@ -46,52 +46,52 @@ function coordinatorOn(history: Record<string, string[]>, failing: string[] = []
 
 describe('ReplayCoordinator: when a resuming member gets what it missed', () => {
   it('joins one after another while connecting replay as one stream, in id order', async () => {
-    const { coordinator } = coordinatorOn({ a: ['1-2', '1-5'], b: ['1-3', '1-4'] });
+    const { coordinator } = coordinatorOn({ a: ['1-2-e1', '1-5-e1'], b: ['1-3-e1', '1-4-e1'] });
     const member = new FakeMember();
     await coordinator.collect(member, 'a', Promise.resolve());
     await coordinator.collect(member, 'b', Promise.resolve());
     expect(member.received).toEqual([]); // still connecting, nothing in flight yet for a turn
     await turn();
-    expect(member.received).toEqual(['1-2', '1-3', '1-4', '1-5']);
+    expect(member.received).toEqual(['1-2-e1', '1-3-e1', '1-4-e1', '1-5-e1']);
   });
 
   it('live frames held meanwhile are merged in, each id once', async () => {
-    const { coordinator, holding } = coordinatorOn({ a: ['1-2'], b: ['1-3'] });
+    const { coordinator, holding } = coordinatorOn({ a: ['1-2-e1'], b: ['1-3-e1'] });
     const member = new FakeMember();
     const joining = coordinator.collect(member, 'a', Promise.resolve());
-    holding.get('a')!.hold('a', new OutgoingFrame(frame('1-2').frame), '1-2'); // late echo
-    holding.get('a')!.hold('a', new OutgoingFrame(frame('1-6').frame), '1-6'); // live
+    holding.get('a')!.hold('a', new OutgoingFrame(frame('1-2-e1').frame), '1-2-e1'); // late echo
+    holding.get('a')!.hold('a', new OutgoingFrame(frame('1-6-e1').frame), '1-6-e1'); // live
     await joining;
     await coordinator.collect(member, 'b', Promise.resolve());
     member.resume.endConnecting(); // onConnect returned
-    expect(member.received).toEqual(['1-2', '1-3', '1-6']);
+    expect(member.received).toEqual(['1-2-e1', '1-3-e1', '1-6-e1']);
     expect(holding.size).toBe(0);
   });
 
   it('the application writing flushes the replay first', async () => {
-    const { coordinator } = coordinatorOn({ a: ['1-2'] });
+    const { coordinator } = coordinatorOn({ a: ['1-2-e1'] });
     const member = new FakeMember();
     await coordinator.collect(member, 'a', Promise.resolve());
     member.resume.flushPending(); // what a send() does before writing
-    expect(member.received).toEqual(['1-2']);
+    expect(member.received).toEqual(['1-2-e1']);
   });
 
   it('a join after connecting is written at once, on its own', async () => {
-    const { coordinator } = coordinatorOn({ a: ['1-7'] });
+    const { coordinator } = coordinatorOn({ a: ['1-7-e1'] });
     const member = new FakeMember();
     member.resume.endConnecting();
     await coordinator.collect(member, 'a', Promise.resolve());
-    expect(member.received).toEqual(['1-7']);
+    expect(member.received).toEqual(['1-7-e1']);
   });
 
   it('a channel left before the replay is written contributes nothing', async () => {
-    const { coordinator } = coordinatorOn({ a: ['1-2'], b: ['1-3'] });
+    const { coordinator } = coordinatorOn({ a: ['1-2-e1'], b: ['1-3-e1'] });
     const member = new FakeMember();
     await coordinator.collect(member, 'a', Promise.resolve());
     await coordinator.collect(member, 'b', Promise.resolve());
     coordinator.drop(member, 'a');
     member.resume.endConnecting();
-    expect(member.received).toEqual(['1-3']);
+    expect(member.received).toEqual(['1-3-e1']);
   });
 
   it('a history read that fails reports a gap, with a warning, and the channel goes live', async () => {
@@ -105,7 +105,7 @@ describe('ReplayCoordinator: when a resuming member gets what it missed', () => 
   });
 
   it('no Last-Event-ID to resume from: a gap, nothing replayed', async () => {
-    const { coordinator } = coordinatorOn({ a: ['1-2'] });
+    const { coordinator } = coordinatorOn({ a: ['1-2-e1'] });
     const member = new FakeMember(null);
     await coordinator.collect(member, 'a', Promise.resolve());
     member.resume.endConnecting();

@@ -50,7 +50,7 @@ describe('the sample in Chromium', () => {
       const hello = (await listItems(page, 'events-log')).filter((text) =>
         text.startsWith('hello'),
       );
-      expect(hello[1]).toMatch(/resumed from \d+-\d+, gap false/);
+      expect(hello[1]).toMatch(/resumed from \d+-\d+-[0-9a-z]+, gap false/);
 
       await page.fill('#notify-message', 'from the form');
       await page.click('#notify-form button');

@@ -30,10 +30,14 @@ function canConnect(port: number): Promise<boolean> {
 export class OwnRedisServer {
   private child: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
-  static async start(): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(await freePort());
+  /** `extraArgs`: more `redis-server` options (`--maxmemory 2mb`, `--dir /tmp/x`…), kept on restart. */
+  static async start(extraArgs: readonly string[] = []): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freePort(), extraArgs);
     await server.restart();
     return server;
   }
@@ -50,7 +54,17 @@ export class OwnRedisServer {
   async restart(): Promise<void> {
     this.child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.extraArgs,
+      ],
       { stdio: 'ignore' },
     );
     const deadline = Date.now() + 5000;

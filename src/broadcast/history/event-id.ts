@@ -1,29 +1,72 @@
+import { randomBytes } from 'node:crypto';
+
 /**
- * Event ids on channels with history: `<ms>-<seq>`, the form of a Redis Stream id. `seq` comes
- * from one counter for every channel of a module (one prefix), so ids of different channels
- * compare in publish order, and one `Last-Event-ID` resumes every channel a connection is in.
+ * Event ids on channels with history: `<ms>-<seq>-<epoch>`. `<ms>-<seq>` is the form of a Redis
+ * Stream id; `seq` comes from one counter for every channel of a module (one prefix), so ids of
+ * different channels compare in publish order, and one `Last-Event-ID` resumes every channel a
+ * connection is in. `epoch` names the life of that counter: a store that lost its counter (Redis
+ * restarted without persistence, the counter evicted or flushed, a failover that lost writes, a
+ * memory transport in a new process) starts a new epoch, so an id is never issued twice for
+ * different events, and ids of another epoch are neither before nor after ours: they are a gap.
  */
 export interface EventId {
   readonly ms: number;
   readonly seq: number;
+  readonly epoch: string;
 }
 
+/** The longest id we issue (15 + 1 + 15 + 1 + 16 characters): anything longer is not ours. */
+export const MAX_EVENT_ID_LENGTH = 48;
+
 /** At most 15 digits each: exact as doubles, and never the `Infinity` of 1 KiB of digits. */
-const EVENT_ID = /^(\d{1,15})-(\d{1,15})$/;
+const EVENT_ID = /^(\d{1,15})-(\d{1,15})-([0-9a-z]{1,16})$/;
+const STREAM_ID = /^(\d{1,15})-(\d{1,15})$/;
+/** The form of an epoch: what {@link newEpoch} makes, and what the id parser accepts. */
+export const EPOCH = /^[0-9a-z]{1,16}$/;
 
 /** `null` for anything that is not an id we could have issued (ids from clients are untrusted). */
 export function parseEventId(value: string | null | undefined): EventId | null {
-  if (typeof value !== 'string') return null;
+  if (typeof value !== 'string' || value.length > MAX_EVENT_ID_LENGTH) return null;
   const match = EVENT_ID.exec(value);
   if (!match) return null;
-  return { ms: Number(match[1]), seq: Number(match[2]) };
+  return { ms: Number(match[1]), seq: Number(match[2]), epoch: match[3] };
+}
+
+/** A stored Redis Stream id (`<ms>-<seq>`) of the store's current `epoch`; `null` if malformed. */
+export function parseStreamId(value: string | null | undefined, epoch: string): EventId | null {
+  if (typeof value !== 'string') return null;
+  const match = STREAM_ID.exec(value);
+  if (!match) return null;
+  return { ms: Number(match[1]), seq: Number(match[2]), epoch };
 }
 
 export function formatEventId(id: EventId): string {
+  return `${id.ms}-${id.seq}-${id.epoch}`;
+}
+
+/** The Redis Stream id of an event (`<ms>-<seq>`, without the epoch). */
+export function streamIdOf(id: EventId): string {
   return `${id.ms}-${id.seq}`;
 }
 
-/** Negative, zero or positive as `a` is before, the same as, or after `b`. */
-export function compareEventIds(a: EventId, b: EventId): number {
+/**
+ * Negative, zero or positive as `a` is before, the same as, or after `b`; `null` when they are of
+ * different epochs: neither is before the other.
+ */
+export function compareEventIds(a: EventId, b: EventId): number | null {
+  if (a.epoch !== b.epoch) return null;
   return a.seq !== b.seq ? a.seq - b.seq : a.ms - b.ms;
+}
+
+/** `a` is of the same epoch as `b` and after it. */
+export function isAfter(a: EventId, b: EventId): boolean {
+  const order = compareEventIds(a, b);
+  return order !== null && order > 0;
+}
+
+/** A fresh epoch: 8 random base-36 characters (about 41 bits). */
+export function newEpoch(): string {
+  let epoch = '';
+  for (const byte of randomBytes(8)) epoch += (byte % 36).toString(36);
+  return epoch;
 }

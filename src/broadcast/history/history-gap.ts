@@ -1,15 +1,20 @@
-import { compareEventIds, type EventId } from './event-id.js';
+import { isAfter, type EventId } from './event-id.js';
 
-/** What a store knows when a client asks for the events after `since`. */
+/** What a store knows when a client asks for the events of a channel after `since`. */
 export interface HistoryPosition {
   /** The id the client presented. */
   since: EventId;
-  /** The newest id the store issued (`null`: none yet). */
+  /** The store's current epoch. */
+  epoch: string;
+  /** The newest id the store issued in this epoch, on any channel (`null`: none yet). */
   newest: EventId | null;
-  /** The oldest id this store issued, when it knows (a memory store: ids before it are from another process). */
-  oldest?: EventId | null;
-  /** The newest id removed from the channel (trimmed by size or age); `null` if none. */
-  trimmedUpTo: EventId | null;
+  /** The newest id published on this channel in this epoch (`null`: none, or none within `ttl`). */
+  channelNewest: EventId | null;
+  /**
+   * What the store still holds after `since`: the channel's event just before the first of them
+   * (`null`: none in this epoch; `undefined`: unknown), and the last of them. `null`: nothing.
+   */
+  replayed: { readonly previous: EventId | null | undefined; readonly last: EventId } | null;
   /** History's `ttl` in milliseconds (0: none), and the store's clock. */
   ttlMs: number;
   now: number;
@@ -17,18 +22,27 @@ export interface HistoryPosition {
 
 /**
  * The one gap rule of every store: `true` unless the replay can show nothing after `since` is
- * missing — an id the store never issued (newer than its newest, or older than its oldest), a
- * channel trimmed past it, or an id older than the `ttl` (its events may have expired unseen).
+ * missing. A gap: an id of another epoch (the store lost its counter since), an id the store never
+ * issued (newer than its newest), an id older than the `ttl` (its events may have expired unseen),
+ * or a channel whose events after `since` are not all held — the first one held follows an event
+ * newer than `since` (trimmed, expired, or evicted with its stream), or the channel's newest event
+ * is not the last one held (the stream is shorter, or gone).
  */
 export function historyGap(position: HistoryPosition): boolean {
-  const { since, newest, oldest, trimmedUpTo, ttlMs, now } = position;
-  if (isUnissued(since, newest)) return true;
-  if (oldest && compareEventIds(since, oldest) < 0) return true;
-  if (trimmedUpTo && compareEventIds(trimmedUpTo, since) > 0) return true;
-  return ttlMs > 0 && since.ms < now - ttlMs;
+  const { since, epoch, newest, channelNewest, replayed, ttlMs, now } = position;
+  if (isUnissued(since, epoch, newest)) return true;
+  if (ttlMs > 0 && since.ms < now - ttlMs) return true;
+  if (!channelNewest || !isAfter(channelNewest, since)) return replayed !== null;
+  if (!replayed || replayed.previous === undefined) return true;
+  if (replayed.previous && isAfter(replayed.previous, since)) return true;
+  return replayed.last.epoch !== epoch || !sameId(replayed.last, channelNewest);
 }
 
-/** An id newer than anything the store issued: nothing is replayed for it (it is not ours). */
-export function isUnissued(since: EventId, newest: EventId | null): boolean {
-  return !newest || compareEventIds(since, newest) > 0;
+/** An id the store did not issue in its current epoch: nothing is replayed for it (not ours). */
+export function isUnissued(since: EventId, epoch: string, newest: EventId | null): boolean {
+  return since.epoch !== epoch || !newest || isAfter(since, newest);
+}
+
+function sameId(a: EventId, b: EventId): boolean {
+  return a.epoch === b.epoch && a.seq === b.seq && a.ms === b.ms;
 }

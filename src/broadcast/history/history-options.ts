@@ -5,7 +5,10 @@ import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 export interface HistoryOptions {
   /** Events kept per channel (the newest `size`). */
   size: number;
-  /** Seconds an event is kept; unset keeps them until `size` pushes them out. */
+  /**
+   * Seconds an event is kept at most (default {@link DEFAULT_HISTORY_TTL}, 24 h): older events,
+   * and on Redis the keys of channels idle that long, expire.
+   */
   ttl?: number;
   /** Which channels keep history; default: all of them. */
   channels?: (channel: string) => boolean;
@@ -17,6 +20,14 @@ export interface HistoryQuery {
   events: { id: string; frame: Buffer }[];
   /** `true` when the client may have missed events that are no longer kept, or the id is unknown. */
   gap: boolean;
+}
+
+/** The default `history.ttl`: 24 hours, in seconds. */
+export const DEFAULT_HISTORY_TTL = 24 * 60 * 60;
+
+/** History's `ttl` in milliseconds. */
+export function historyTtlMs(options: HistoryOptions): number {
+  return Math.round((options.ttl ?? DEFAULT_HISTORY_TTL) * 1000);
 }
 
 /**

@@ -10,8 +10,9 @@ export interface ReplayItem<F> {
  * What a resuming connection must be sent, in order: every event of `history` (read from the
  * store, any number of channels) and of `held` (live frames that arrived while the history was
  * read, in arrival order), each id once, in id order — so that any prefix a client receives ends
- * with an id from which a resume gets exactly the rest. Held frames without an id (live-only
- * publishes) follow, in the order they arrived.
+ * with an id from which a resume gets exactly the rest. Ids of different epochs have no order
+ * (the store lost its counter meanwhile): each epoch's events are sorted, epochs in the order they
+ * first appear. Held frames without an id (live-only publishes) follow, in the order they arrived.
  */
 export function mergeReplay<F>(
   history: readonly ReplayItem<F>[],
@@ -24,6 +25,14 @@ export function mergeReplay<F>(
     if (!id) liveOnly.push(item.frame);
     else if (!byId.has(item.id!)) byId.set(item.id!, { id, frame: item.frame });
   }
-  const ordered = [...byId.values()].sort((a, b) => compareEventIds(a.id, b.id));
+  const epochs = new Map<string, { id: EventId; frame: F }[]>();
+  for (const entry of byId.values()) {
+    const group = epochs.get(entry.id.epoch);
+    if (group) group.push(entry);
+    else epochs.set(entry.id.epoch, [entry]);
+  }
+  const ordered = [...epochs.values()].flatMap((group) =>
+    group.sort((a, b) => compareEventIds(a.id, b.id)!),
+  );
   return [...ordered.map((entry) => entry.frame), ...liveOnly];
 }

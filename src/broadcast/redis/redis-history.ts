@@ -1,21 +1,32 @@
 import type { Redis } from 'ioredis';
-import { parseEventId } from '../history/event-id.js';
+import { newEpoch, parseEventId, parseStreamId, streamIdOf } from '../history/event-id.js';
 import { historyGap, isUnissued } from '../history/history-gap.js';
-import type { HistoryOptions, HistoryQuery } from '../history/history-options.js';
+import {
+  historyTtlMs,
+  type HistoryOptions,
+  type HistoryQuery,
+} from '../history/history-options.js';
+import { ID_LINE_PREFIX } from '../../protocol/index.js';
 import { historyMessageParts } from './redis-message.codec.js';
 import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './redis.scripts.js';
 
+type Entry = [Buffer, Buffer[]];
+
 interface HistoryCommands {
   ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string>;
-  sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, [Buffer, Buffer[]][]]>;
+  sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, Buffer, Entry[]]>;
 }
 
 /**
- * History in Redis Streams: one stream and one trim mark per channel, one id counter per prefix
- * (`<prefix>{history}:…`), written and read by the scripts in `redis.scripts.ts`.
+ * History in Redis Streams: one stream per channel, one id counter (with the epoch and each
+ * channel's newest id) per prefix (`<prefix>{history}:…`), written and read by the scripts in
+ * `redis.scripts.ts`.
  * @internal
  */
 export class RedisHistory {
+  /** The highest `seq` this process has seen on the prefix: the counter must never be below it. */
+  private seenSeq = 0;
+
   constructor(
     private readonly prefix: string,
     private readonly options: HistoryOptions,
@@ -23,19 +34,25 @@ export class RedisHistory {
 
   /** Makes the scripts callable on `client`. */
   install(client: Redis): void {
-    client.defineCommand('ssePublishWithHistory', { numberOfKeys: 3, lua: PUBLISH_WITH_HISTORY });
-    client.defineCommand('sseReadHistory', { numberOfKeys: 3, lua: READ_HISTORY });
+    client.defineCommand('ssePublishWithHistory', { numberOfKeys: 2, lua: PUBLISH_WITH_HISTORY });
+    client.defineCommand('sseReadHistory', { numberOfKeys: 2, lua: READ_HISTORY });
+  }
+
+  /** Notes an id this process received or was given (its own publish, a message on a channel). */
+  noteSeen(id: string | undefined): void {
+    const parsed = parseEventId(id);
+    if (parsed && parsed.seq > this.seenSeq) this.seenSeq = parsed.seq;
   }
 
   /** Stores and publishes `body` on `channel` in one script; resolves with the id it got. */
-  publish(
+  async publish(
     client: Redis,
     channel: string,
     body: Buffer,
     except: readonly string[] | undefined,
   ): Promise<string> {
     const { head, tail, idLine } = historyMessageParts(except);
-    return (client as unknown as HistoryCommands).ssePublishWithHistory(
+    const id = await (client as unknown as HistoryCommands).ssePublishWithHistory(
       ...this.keys(channel),
       this.prefix + channel,
       head,
@@ -43,8 +60,12 @@ export class RedisHistory {
       idLine,
       body,
       this.options.size,
-      Math.round((this.options.ttl ?? 0) * 1000),
+      historyTtlMs(this.options),
+      this.seenSeq,
+      newEpoch(),
     );
+    this.noteSeen(id);
+    return id;
   }
 
   /** The events after `sinceId` and whether some may be missing. */
@@ -56,26 +77,48 @@ export class RedisHistory {
   ): Promise<HistoryQuery> {
     const since = parseEventId(sinceId);
     if (!since) return { events: [], gap: true };
-    const [newestText, markText, entries] = await bounded(
-      (client as unknown as HistoryCommands).sseReadHistoryBuffer(...this.keys(channel), sinceId),
+    const [epochText, newestText, channelText, entries] = await bounded(
+      (client as unknown as HistoryCommands).sseReadHistoryBuffer(
+        ...this.keys(channel),
+        streamIdOf(since),
+        this.prefix + channel,
+      ),
     );
-    const newest = parseEventId(newestText.toString());
-    if (isUnissued(since, newest)) return { events: [], gap: true };
+    const epoch = epochText.toString();
+    const newest = parseStreamId(newestText.toString(), epoch);
+    if (isUnissued(since, epoch, newest)) return { events: [], gap: true };
+    const first = entries[0];
+    const last = entries[entries.length - 1];
     const gap = historyGap({
       since,
+      epoch,
       newest,
-      trimmedUpTo: parseEventId(markText.toString()),
-      ttlMs: (this.options.ttl ?? 0) * 1000,
+      channelNewest: parseStreamId(channelText.toString(), epoch),
+      replayed: first
+        ? { previous: previousOf(first, epoch), last: parseStreamId(last[0].toString(), epoch)! }
+        : null,
+      ttlMs: historyTtlMs(this.options),
       now: Date.now(),
     });
-    return {
-      events: entries.map(([id, fields]) => ({ id: id.toString(), frame: fields[1] })),
-      gap,
-    };
+    return { events: entries.map(([, fields]) => ({ id: idOf(fields), frame: fields[1] })), gap };
   }
 
-  private keys(channel: string): [string, string, string] {
+  private keys(channel: string): [string, string] {
     const base = `${this.prefix}{history}:`;
-    return [`${base}seq`, `${base}stream:${channel}`, `${base}trimmed:${channel}`];
+    return [`${base}seq`, `${base}stream:${channel}`];
   }
+}
+
+/** The `p` field of an entry: the channel's previous event (`null`: none; `undefined`: unknown). */
+function previousOf([, fields]: Entry, epoch: string) {
+  const at = fields.findIndex((field, i) => i % 2 === 0 && field.toString() === 'p');
+  if (at === -1) return undefined;
+  const text = fields[at + 1].toString();
+  return text === '' ? null : (parseStreamId(text, epoch) ?? undefined);
+}
+
+/** The full id of an entry, from its frame's `id:` line (`id: <id>\n…`). */
+function idOf(fields: Buffer[]): string {
+  const frame = fields[1];
+  return frame.toString('latin1', ID_LINE_PREFIX.length, frame.indexOf(0x0a));
 }

@@ -1,4 +1,5 @@
 import { ID_LINE_PREFIX } from '../../protocol/index.js';
+import { parseEventId } from '../history/event-id.js';
 
 /**
  * The bytes of one message on a Redis channel: a short header, then the SSE frame exactly as
@@ -6,14 +7,13 @@ import { ID_LINE_PREFIX } from '../../protocol/index.js';
  *
  *     SSE1\n<frame>                        live only, no exclusions
  *     SSE1 ["id-1","id-2"]\n<frame>        connections that must not receive it
- *     SSE1#1732500000000-42 [...]\n<frame> a history event and its id (the frame's `id:` line)
+ *     SSE1#1732500000000-42-k3x9a0qz [...]\n<frame> a history event and its id (the frame's `id:` line)
  */
 const MAGIC = Buffer.from('SSE1');
 const PLAIN_HEADER = Buffer.from('SSE1\n');
 const HASH = 0x23;
 const SPACE = 0x20;
 const LF = 0x0a;
-const HISTORY_ID = /^\d{1,15}-\d{1,15}$/;
 
 export interface DecodedMessage {
   frame: Buffer;
@@ -55,7 +55,7 @@ export function decodeRedisMessage(message: Buffer): DecodedMessage | null {
     let end = at + 1;
     while (end < message.length && message[end] !== SPACE && message[end] !== LF) end++;
     id = message.toString('latin1', at + 1, end);
-    if (!HISTORY_ID.test(id)) return null;
+    if (!parseEventId(id)) return null;
     at = end;
   }
   let except: string[] | undefined;

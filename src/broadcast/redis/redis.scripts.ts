@@ -2,58 +2,73 @@
  * Lua run by Redis for history. One script takes the next id from one counter for all channels of
  * the prefix, stores the event in the channel's stream and publishes it, atomically: a publish
  * that resolved is stored, the live copy carries the stream's id, and ids of all channels are in
- * one order. Trimming is amortised like `MAXLEN ~ size` (in steps of up to 100 entries) but exact,
- * so the script knows the newest id it removed (Redis 7.0 does not record it) and a replay can
- * tell whether the client missed something that is gone. The script assembles the message from
- * pieces the codec gives it (see `redis-message.codec.ts`): it knows no wire format itself.
+ * one order. Trimming is amortised like `MAXLEN ~ size` (in steps of up to 100 entries) but exact.
+ * The script assembles the message from pieces the codec gives it (see `redis-message.codec.ts`):
+ * it knows no wire format itself.
  *
- * KEYS: 1 counter hash, 2 stream, 3 trim mark.
+ * Ids are `<ms>-<seq>-<epoch>` (the stream entry id is `<ms>-<seq>`). The counter hash holds the
+ * `epoch`, `seq`, `ms`, and per channel `l:<channel>` the stream id of its newest event. A new
+ * epoch starts when the hash has no epoch (Redis restarted without persistence, the hash was
+ * evicted, expired or flushed) or its `seq` is below the highest one the caller has seen (a
+ * failover lost writes): the hash is reset and `seq` continues above what was seen, so no id is
+ * issued twice. Each stream entry records `p`, the stream id of the channel's previous event in
+ * the epoch: a replay whose first entry follows an event newer than the client's is missing it
+ * (trimmed, expired, or evicted with its stream). Each publish drops up to 2 random `l:` fields
+ * older than the ttl, so the hash does not keep idle channels forever.
+ *
+ * KEYS: 1 counter hash, 2 stream.
  * ARGV: 1 Redis channel, 2 message head (before the id), 3 message tail (after the id, up to the
- * frame), 4 the frame's id line prefix, 5 the frame's body, 6 size, 7 ttl in ms (0: none).
+ * frame), 4 the frame's id line prefix, 5 the frame's body, 6 size, 7 ttl in ms, 8 the highest
+ * seq the caller has seen, 9 an epoch to start if one is needed.
  */
 export const PUBLISH_WITH_HISTORY = `
-local function seqOf(id) return tonumber(string.match(id, '-(%d+)$')) end
-local size, ttlMs = tonumber(ARGV[6]), tonumber(ARGV[7])
+local size, ttlMs, seen = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local lastMs = tonumber(redis.call('HGET', KEYS[1], 'ms') or '0')
+local state = redis.call('HMGET', KEYS[1], 'epoch', 'seq', 'ms')
+local epoch, seq = state[1], tonumber(state[2] or '0')
+local lastMs = tonumber(state[3] or '0')
 if ms < lastMs then ms = lastMs end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('HSET', KEYS[1], 'ms', ms)
-local id = ms .. '-' .. seq
+if not epoch or seq < seen then
+  redis.call('DEL', KEYS[1])
+  epoch = ARGV[9]
+  if seen > seq then seq = seen end
+end
+seq = seq + 1
+local field = 'l:' .. ARGV[1]
+local previous = redis.call('HGET', KEYS[1], field) or ''
+local streamId = ms .. '-' .. seq
+local id = streamId .. '-' .. epoch
 local frame = ARGV[4] .. id .. '\\n' .. ARGV[5]
-redis.call('XADD', KEYS[2], id, 'f', frame)
-local mark = nil
+redis.call('XADD', KEYS[2], streamId, 'f', frame, 'p', previous)
+redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', seq, 'ms', ms, field, streamId)
 local length = redis.call('XLEN', KEYS[2])
 if length >= size + math.min(100, size) then
-  local excess = length - size
-  local head = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', excess + 1)
-  mark = head[excess][1]
-  redis.call('XTRIM', KEYS[2], 'MINID', head[excess + 1][1])
+  local head = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', length - size + 1)
+  redis.call('XTRIM', KEYS[2], 'MINID', head[length - size + 1][1])
 end
 if ttlMs > 0 then
-  local expired = redis.call('XREVRANGE', KEYS[2], '(' .. (ms - ttlMs) .. '-0', '-', 'COUNT', 1)
-  if #expired > 0 then
-    if not mark or seqOf(expired[1][1]) > seqOf(mark) then mark = expired[1][1] end
-    redis.call('XTRIM', KEYS[2], 'MINID', (ms - ttlMs) .. '-0')
+  local oldest = ms - ttlMs
+  redis.call('XTRIM', KEYS[2], 'MINID', oldest .. '-0')
+  local probe = redis.call('HRANDFIELD', KEYS[1], 2, 'WITHVALUES')
+  for i = 1, #probe, 2 do
+    if string.sub(probe[i], 1, 2) == 'l:' and tonumber(string.match(probe[i + 1], '^(%d+)-')) < oldest then
+      redis.call('HDEL', KEYS[1], probe[i])
+    end
   end
-end
-if mark then
-  local previous = redis.call('GET', KEYS[3])
-  if not previous or seqOf(mark) > seqOf(previous) then redis.call('SET', KEYS[3], mark) end
-end
-if ttlMs > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttlMs)
   redis.call('PEXPIRE', KEYS[2], ttlMs)
-  redis.call('PEXPIRE', KEYS[3], ttlMs)
 end
 redis.call('PUBLISH', ARGV[1], ARGV[2] .. id .. ARGV[3] .. frame)
 return id
 `;
 
-/** KEYS as above; ARGV[1]: the id to read after. Returns { last issued id, trim mark, entries }. */
+/**
+ * KEYS as above; ARGV: 1 the stream id to read after, 2 the Redis channel. Returns { epoch, the
+ * newest stream id issued, the channel's newest stream id, entries }.
+ */
 export const READ_HISTORY = `
-local last = redis.call('HMGET', KEYS[1], 'ms', 'seq')
-local newest = last[2] and (last[1] .. '-' .. last[2]) or ''
-local mark = redis.call('GET', KEYS[3]) or ''
-return { newest, mark, redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') }
+local last = redis.call('HMGET', KEYS[1], 'epoch', 'ms', 'seq', 'l:' .. ARGV[2])
+local newest = last[3] and (last[2] .. '-' .. last[3]) or ''
+return { last[1] or '', newest, last[4] or '', redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') }
 `;

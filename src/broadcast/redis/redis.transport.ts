@@ -162,6 +162,7 @@ export class RedisTransport implements SseTransport {
       }
       return;
     }
+    this.store?.noteSeen(decoded.id);
     this.sink?.(channel, decoded.frame, decoded.except, decoded.id);
   }
 
