@@ -30,10 +30,14 @@ function canConnect(port: number): Promise<boolean> {
 export class OwnRedisServer {
   private child: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
-  static async start(): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(await freePort());
+  /** `extraArgs`: more `redis-server` arguments, e.g. `['--maxmemory', '2mb']`. */
+  static async start(extraArgs: readonly string[] = []): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freePort(), extraArgs);
     await server.restart();
     return server;
   }
@@ -50,7 +54,10 @@ export class OwnRedisServer {
   async restart(): Promise<void> {
     this.child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        ...this.extraArgs,
+      ],
       { stdio: 'ignore' },
     );
     const deadline = Date.now() + 5000;
@@ -58,6 +65,11 @@ export class OwnRedisServer {
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+
+  /** Sends `signal` to the server process (e.g. `SIGSTOP`/`SIGCONT` to hang it). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.child?.pid) process.kill(this.child.pid, signal);
   }
 
   /** Kills the server (SIGKILL: a crash, not a clean shutdown) and waits for it to exit. */

@@ -6,7 +6,7 @@ import { historyMessageParts } from './redis-message.codec.js';
 import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './redis.scripts.js';
 
 interface HistoryCommands {
-  ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string>;
+  ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string | 0>;
   sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, [Buffer, Buffer[]][]]>;
 }
 
@@ -27,13 +27,17 @@ export class RedisHistory {
     client.defineCommand('sseReadHistory', { numberOfKeys: 3, lua: READ_HISTORY });
   }
 
-  /** Stores and publishes `body` on `channel` in one script; resolves with the id it got. */
+  /**
+   * Stores and publishes `body` on `channel` in one script; resolves with the id it got, or 0 if
+   * the script ran after `deadline` (ms on Redis's clock) and did nothing.
+   */
   publish(
     client: Redis,
     channel: string,
     body: Buffer,
     except: readonly string[] | undefined,
-  ): Promise<string> {
+    deadline: number,
+  ): Promise<string | 0> {
     const { head, tail, idLine } = historyMessageParts(except);
     return (client as unknown as HistoryCommands).ssePublishWithHistory(
       ...this.keys(channel),
@@ -44,6 +48,7 @@ export class RedisHistory {
       body,
       this.options.size,
       Math.round((this.options.ttl ?? 0) * 1000),
+      deadline,
     );
   }
 

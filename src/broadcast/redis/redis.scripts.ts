@@ -9,13 +9,16 @@
  *
  * KEYS: 1 counter hash, 2 stream, 3 trim mark.
  * ARGV: 1 Redis channel, 2 message head (before the id), 3 message tail (after the id, up to the
- * frame), 4 the frame's id line prefix, 5 the frame's body, 6 size, 7 ttl in ms (0: none).
+ * frame), 4 the frame's id line prefix, 5 the frame's body, 6 size, 7 ttl in ms (0: none),
+ * 8 deadline in ms on Redis's clock: a script that runs later stores and publishes nothing and
+ * returns 0 (see `DEADLINE` below).
  */
 export const PUBLISH_WITH_HISTORY = `
 local function seqOf(id) return tonumber(string.match(id, '-(%d+)$')) end
 local size, ttlMs = tonumber(ARGV[6]), tonumber(ARGV[7])
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+if ms > tonumber(ARGV[8]) then return 0 end
 local lastMs = tonumber(redis.call('HGET', KEYS[1], 'ms') or '0')
 if ms < lastMs then ms = lastMs end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
@@ -56,4 +59,29 @@ local last = redis.call('HMGET', KEYS[1], 'ms', 'seq')
 local newest = last[2] and (last[1] .. '-' .. last[2]) or ''
 local mark = redis.call('GET', KEYS[3]) or ''
 return { newest, mark, redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') }
+`;
+
+/**
+ * A live-only publish with a deadline. KEYS: none; ARGV: 1 Redis channel, 2 message, 3 deadline in
+ * ms on Redis's clock. Returns 0 when run past the deadline (nothing published), else 1. Every
+ * publish carries its deadline into Redis, so one that a hung Redis runs late does nothing: the
+ * caller rejected it already.
+ */
+export const PUBLISH_LIVE = `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`;
+
+/**
+ * The health probe: a tiny write (so it fails like a publish with history when Redis refuses
+ * writes: OOM, READONLY) that expires by itself. KEYS: 1 probe key; ARGV: 1 its ttl in ms.
+ * Returns Redis's `TIME`, which keeps the clock offset fresh.
+ */
+export const PROBE = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+return redis.call('TIME')
 `;
