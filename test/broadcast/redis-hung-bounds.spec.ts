@@ -1,4 +1,4 @@
-import { SsePublishError } from '../../src/index.js';
+import { SseHealthIndicator, SseMetrics, SsePublishError } from '../../src/index.js';
 import { SseRuntime } from '../../src/nest/index.js';
 import {
   CHANNEL,
@@ -9,6 +9,7 @@ import {
   teardown,
   type Harness,
 } from '../helpers/hung-redis.js';
+import { OwnRedisServer } from '../helpers/redis-server.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 
 // What a hung Redis may cost (a bounded number of waiting publishes), what a full one says (OOM:
@@ -91,18 +92,52 @@ describe('a Redis that hangs, is full, or dies with publishes in flight', () => 
     await sleep(1500);
     expect(h.broadcast.transportState).toBe('down');
     await expect(h.broadcast.publish(CHANNEL, 'one more')).rejects.toThrow(/OOM/);
+    // What dashboards and health checks read.
+    const metrics = h.server.app.get(SseMetrics);
+    const health = h.server.app.get(SseHealthIndicator);
+    expect(metrics.snapshot().transport).toBe('down');
+    expect(await health.isHealthy('sse')).toMatchObject({ sse: { status: 'down' } });
     const freedAt = Date.now();
     await h.admin.flushall();
     await waitUntil(() => h!.broadcast.transportState === 'up', 'up again', 5000);
     console.log(`OOM: transportState up ${Date.now() - freedAt} ms after memory was freed`);
     watch.stop();
     await expect(h.broadcast.publish(CHANNEL, 'after')).resolves.toMatch(/^\d+-\d+$/);
+    expect(metrics.snapshot().transport).toBe('up');
+    expect(await health.isHealthy('sse')).toMatchObject({ sse: { status: 'up' } });
     expect(h.logger.messages('warn')).toEqual([expect.stringMatching(/refuses writes \(OOM/)]);
     expect(h.logger.messages('log').filter((m) => /up again/.test(m))).toHaveLength(1);
   }, 30_000);
 
+  it('is down while Redis is a read-only replica (READONLY); up again once it is promoted', async () => {
+    const primary = await OwnRedisServer.start();
+    try {
+      h = await harness({ history: { size: 100 } }, [
+        '--replicaof',
+        '127.0.0.1',
+        `${primary.port}`,
+      ]);
+      await waitUntil(() => h!.broadcast.transportState === 'down', 'the probe to notice', 3000);
+      await expect(h.broadcast.publish(CHANNEL, 'stored')).rejects.toMatchObject({
+        message: expect.stringMatching(/READONLY/),
+        outcome: 'not-sent',
+      });
+      const promotedAt = Date.now();
+      await h.admin.call('REPLICAOF', 'NO', 'ONE');
+      await waitUntil(() => h!.broadcast.transportState === 'up', 'up again', 5000);
+      console.log(`READONLY: transportState up ${Date.now() - promotedAt} ms after promotion`);
+      await expect(h.broadcast.publish(CHANNEL, 'stored')).resolves.toMatch(/^\d+-\d+$/);
+      expect(h.logger.messages('warn')).toEqual([
+        expect.stringMatching(/refuses writes \(READONLY/),
+      ]);
+      expect(h.logger.messages('log').filter((m) => /up again/.test(m))).toHaveLength(1);
+    } finally {
+      await primary.kill();
+    }
+  }, 30_000);
+
   it("a publish in flight when the connection dies rejects at once with outcome 'unknown'", async () => {
-    h = await harness({ publishTimeout: 5000 });
+    h = await harness({ publishTimeout: 2000 });
     await h.broadcast.publish(CHANNEL, 'before');
     h.redis.signal('SIGSTOP');
     const started = Date.now();
@@ -118,7 +153,7 @@ describe('a Redis that hangs, is full, or dies with publishes in flight', () => 
     console.log(`in flight when the connection died: rejected after ${took} ms: ${error.message}`);
     expect(error).toBeInstanceOf(SsePublishError);
     expect(error.outcome).toBe('unknown');
-    expect(took).toBeLessThan(2000);
+    expect(took).toBeLessThan(1500);
     // A publish that waits for the connection is not sent: it rejects at its deadline.
     await expect(h.broadcast.publish(CHANNEL, 'later')).rejects.toMatchObject({
       outcome: 'not-sent',
