@@ -85,7 +85,8 @@ export class RedisPublishes {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       let released = false;
-      let written = false;
+      /** Written and possibly not answered yet: the clock margin of its deadline, else null. */
+      let written: number | null = null;
       const release = () => {
         if (!released) this.pending--;
         released = true;
@@ -98,19 +99,20 @@ export class RedisPublishes {
       };
       const fail = (reason: SsePublishError) => finish(() => reject(reason));
       let timer = setTimeout(() => {
-        if (!written) {
+        if (written === null) {
           release();
           return fail(timedOut());
         }
         // Written: Redis may have run it in time (within the clock error) and its answer be on its
         // way. After the margin, and after the I/O already here, it can no longer run in time.
         // The slot stays taken until Redis answers or the connection closes.
-        timer = setTimeout(() => setImmediate(() => fail(timedOut())), this.clock.marginMs);
+        timer = setTimeout(() => setImmediate(() => fail(timedOut())), written);
       }, deadline - Date.now());
 
       const attempt = async (): Promise<void> => {
         for (;;) {
-          if (settled) return;
+          // Settled while not in flight (it timed out waiting): its slot is free.
+          if (settled) return release();
           if (this.connections.closed) {
             release();
             return fail(error(BROADCAST_MESSAGES.redisClosed(what), {}));
@@ -121,8 +123,8 @@ export class RedisPublishes {
             await this.measureClock(publisher).catch(() => this.connections.publisherReady());
           else
             return this.write(publisher, send, deadline, what, {
-              written: () => (written = true),
-              resent: () => (written = false),
+              written: (margin) => (written = margin),
+              resent: () => (written = null),
               release,
               resolve: (value) => finish(() => resolve(value as T)),
               fail,
@@ -153,7 +155,7 @@ export class RedisPublishes {
       },
     };
     this.inFlight.add(flight);
-    on.written();
+    on.written(this.clock.marginMs);
     send(publisher, this.clock.toRedis(deadline)).then(
       (result) => {
         if (!this.inFlight.delete(flight)) return;
@@ -194,7 +196,8 @@ export class RedisPublishes {
 }
 
 interface WriteCallbacks {
-  written(): void;
+  /** Sent, with a deadline whose clock error `margin` covers. */
+  written(margin: number): void;
   resent(): void;
   release(): void;
   resolve(value: unknown): void;
