@@ -35,6 +35,7 @@ export {
   SsePublishError,
   SseSubscribeError,
   SseConnectError,
+  type PublishOutcome,
   createBroadcaster,
   type PublishOptions,
   type SseTransport,

@@ -31,6 +31,17 @@ export const BROADCAST_MESSAGES = {
   redisDown:
     'Redis transport is down: publishes wait up to publishTimeout, then fail; reconnecting',
   redisUp: (channels: number) => `Redis transport is up again; resubscribed ${channels} channel(s)`,
+  redisHealthUp: 'Redis transport is up again: Redis answers and accepts writes',
+  redisHung: (ms: number) =>
+    `Redis transport is down: Redis did not answer a health probe within ${ms} ms (hung or overloaded?); publishes fail at their deadline and are never delivered later`,
+  redisWritesRefused: (message: string) =>
+    `Redis transport is down: Redis refuses writes (${message}); publishes with history fail`,
+  redisTooManyPending: (what: string, max: number) =>
+    `Redis transport: ${what} refused: ${max} publishes already wait on Redis (maxPendingPublishes); not sent`,
+  redisExpired: (what: string, ms: number) =>
+    `Redis transport: ${what} reached Redis after its ${ms} ms deadline and did nothing (Redis slow or hung?)`,
+  redisLostInFlight: (what: string) =>
+    `Redis transport: ${what}: the connection to Redis closed while it was in flight; it may or may not have been delivered (outcome 'unknown')`,
   resubscribeFailed: (message: string) => `Resubscribing to Redis channels failed: ${message}`,
   garbageOnChannel: (name: string) =>
     `Skipped a message on Redis channel "${name}" that is not an SSE frame of this library ` +

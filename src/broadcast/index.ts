@@ -10,6 +10,7 @@ export {
   SsePublishError,
   SseSubscribeError,
   SseConnectError,
+  type PublishOutcome,
 } from './transport-errors.js';
 export {
   type SseTransport,

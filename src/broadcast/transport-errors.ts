@@ -20,9 +20,27 @@ export type SseTransportErrorClass = new (
   options?: { cause?: unknown; timedOut?: boolean },
 ) => SseTransportError;
 
+/**
+ * Whether a rejected publish may still reach anyone: `'not-sent'` it never will (refused before it
+ * was written, past its deadline so Redis will not run it, or Redis ran it too late and it did
+ * nothing); `'unknown'` the connection died while the publish was in flight, so nobody can know
+ * whether Redis ran it.
+ */
+export type PublishOutcome = 'not-sent' | 'unknown';
+
 /** A publish the transport could not accept (e.g. Redis unreachable past `publishTimeout`). */
 export class SsePublishError extends SseTransportError {
   override readonly name: string = 'SsePublishError';
+  /** `'not-sent'`: never delivered nor stored; `'unknown'`: it may have been. */
+  readonly outcome: PublishOutcome;
+
+  constructor(
+    message: string,
+    options: { cause?: unknown; timedOut?: boolean; outcome?: PublishOutcome } = {},
+  ) {
+    super(message, options);
+    this.outcome = options.outcome ?? 'not-sent';
+  }
 }
 
 /**

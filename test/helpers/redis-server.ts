@@ -74,6 +74,11 @@ export class OwnRedisServer {
     }
   }
 
+  /** Sends `signal` to the server process (e.g. `SIGSTOP`/`SIGCONT` to hang it). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.child?.pid) process.kill(this.child.pid, signal);
+  }
+
   /** Kills the server (SIGKILL: a crash, not a clean shutdown) and waits for it to exit. */
   async kill(): Promise<void> {
     const child = this.child;

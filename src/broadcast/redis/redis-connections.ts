@@ -30,6 +30,9 @@ export class RedisConnections {
   private publisherUp = false;
   private subscriberUp = false;
   private outage = false;
+  /** What the health probe (or a refused write) found wrong while both connections are up. */
+  private healthProblem: string | null = null;
+  private liveChannels: () => number = () => 0;
   private closing = false;
   private ready: Promise<void> | null = null;
   /** Wakes the publishes waiting for the publisher (it became ready, or the transport closed). */
@@ -42,7 +45,24 @@ export class RedisConnections {
   ) {}
 
   get state(): TransportState {
-    return this.publisherUp && this.subscriberUp ? 'up' : 'down';
+    return this.publisherUp && this.subscriberUp && !this.healthProblem ? 'up' : 'down';
+  }
+
+  /**
+   * Redis hangs or refuses writes (`problem`), or answers and accepts writes again (`null`).
+   * Logged once each way, like a lost connection (one outage, whatever its causes).
+   */
+  setHealthProblem(problem: string | null): void {
+    if (this.closing) return;
+    this.healthProblem = problem;
+    if (problem) {
+      if (this.outage) return;
+      this.outage = true;
+      this.logger.warn(problem);
+    } else if (this.outage && this.state === 'up') {
+      this.outage = false;
+      this.logger.log(BROADCAST_MESSAGES.redisHealthUp);
+    }
   }
 
   get closed(): boolean {
@@ -69,6 +89,7 @@ export class RedisConnections {
       autoResendUnfulfilledCommands: true,
     });
     hooks.created(this.publisher, this.subscriber);
+    this.liveChannels = hooks.liveChannels;
     this.publisherUp = this.publisher.status === 'ready';
     this.watch(this.publisher, 'publisher', (up) => (this.publisherUp = up), hooks);
     this.watch(this.subscriber, 'subscriber', (up) => (this.subscriberUp = up), hooks);
@@ -158,7 +179,7 @@ export class RedisConnections {
       if (client === this.subscriber) hooks.subscriberReady();
       if (this.outage && this.state === 'up') {
         this.outage = false;
-        this.logger.log(BROADCAST_MESSAGES.redisUp(hooks.liveChannels()));
+        this.logger.log(BROADCAST_MESSAGES.redisUp(this.liveChannels()));
       }
     });
     client.on('error', (error: Error) => {
@@ -171,6 +192,8 @@ export class RedisConnections {
     });
     client.on('close', () => {
       setUp(false);
+      // A new connection gets probed afresh; until then, being disconnected says it all.
+      if (client === this.publisher) this.healthProblem = null;
       if (this.closing) return;
       if (client === this.subscriber) hooks.subscriberLost();
       this.markDown();

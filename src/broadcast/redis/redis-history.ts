@@ -13,7 +13,7 @@ import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './redis.scripts.js';
 type Entry = [Buffer, Buffer[]];
 
 interface HistoryCommands {
-  ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string>;
+  ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string | 0>;
   sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, Buffer, Entry[]]>;
 }
 
@@ -44,13 +44,17 @@ export class RedisHistory {
     if (parsed && parsed.seq > this.seenSeq) this.seenSeq = parsed.seq;
   }
 
-  /** Stores and publishes `body` on `channel` in one script; resolves with the id it got. */
+  /**
+   * Stores and publishes `body` on `channel` in one script; resolves with the id it got, or 0 if
+   * the script ran after `deadline` (ms on Redis's clock) and did nothing.
+   */
   async publish(
     client: Redis,
     channel: string,
     body: Buffer,
     except: readonly string[] | undefined,
-  ): Promise<string> {
+    deadline: number,
+  ): Promise<string | 0> {
     const { head, tail, idLine } = historyMessageParts(except);
     const id = await (client as unknown as HistoryCommands).ssePublishWithHistory(
       ...this.keys(channel),
@@ -63,8 +67,9 @@ export class RedisHistory {
       historyTtlMs(this.options),
       this.seenSeq,
       newEpoch(),
+      deadline,
     );
-    this.noteSeen(id);
+    if (id !== 0) this.noteSeen(id);
     return id;
   }
 

@@ -54,4 +54,10 @@ export interface RedisTransportOptions {
    * publishes wait (and fail) while Redis is unreachable.
    */
   failFast?: boolean;
+  /**
+   * Publishes that may wait on Redis at once (waiting for the connection, or sent and not yet
+   * answered, e.g. while Redis hangs); past it a publish rejects at once with `SsePublishError`
+   * (`outcome: 'not-sent'`). Bounds the memory a hung Redis makes the process hold. Default 1000.
+   */
+  maxPendingPublishes?: number;
 }

@@ -19,12 +19,14 @@
  * KEYS: 1 counter hash, 2 stream.
  * ARGV: 1 Redis channel, 2 message head (before the id), 3 message tail (after the id, up to the
  * frame), 4 the frame's id line prefix, 5 the frame's body, 6 size, 7 ttl in ms, 8 the highest
- * seq the caller has seen, 9 an epoch to start if one is needed.
+ * seq the caller has seen, 9 an epoch to start if one is needed, 10 deadline in ms on Redis's
+ * clock: a script that runs later stores and publishes nothing and returns 0.
  */
 export const PUBLISH_WITH_HISTORY = `
 local size, ttlMs, seen = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+if ms > tonumber(ARGV[10]) then return 0 end
 local state = redis.call('HMGET', KEYS[1], 'epoch', 'seq', 'ms')
 local epoch, seq = state[1], tonumber(state[2] or '0')
 local lastMs = tonumber(state[3] or '0')
@@ -71,4 +73,29 @@ export const READ_HISTORY = `
 local last = redis.call('HMGET', KEYS[1], 'epoch', 'ms', 'seq', 'l:' .. ARGV[2])
 local newest = last[3] and (last[2] .. '-' .. last[3]) or ''
 return { last[1] or '', newest, last[4] or '', redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') }
+`;
+
+/**
+ * A live-only publish with a deadline. KEYS: none; ARGV: 1 Redis channel, 2 message, 3 deadline in
+ * ms on Redis's clock. Returns 0 when run past the deadline (nothing published), else 1. Every
+ * publish carries its deadline into Redis, so one that a hung Redis runs late does nothing: the
+ * caller rejected it already.
+ */
+export const PUBLISH_LIVE = `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`;
+
+/**
+ * The health probe: a tiny write (so it fails like a publish with history when Redis refuses
+ * writes: OOM, READONLY) that expires by itself. KEYS: 1 probe key; ARGV: 1 its ttl in ms.
+ * Returns Redis's `TIME`, which keeps the clock offset fresh.
+ */
+export const PROBE = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+return redis.call('TIME')
 `;

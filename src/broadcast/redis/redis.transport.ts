@@ -12,12 +12,14 @@ import type {
   TransportState,
 } from '../sse-transport.js';
 import {
-  SsePublishError,
   SseSubscribeError,
   SseTransportError,
   type SseTransportErrorClass,
 } from '../transport-errors.js';
+import { RedisClock } from './redis-clock.js';
 import { RedisConnections } from './redis-connections.js';
+import { RedisHealthProbe, refusesWrites } from './redis-health.js';
+import { RedisPublishes, type PublishSend } from './redis-publishes.js';
 import { RedisHistory } from './redis-history.js';
 import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
 import type { RedisTransportOptions } from './redis-transport-options.js';
@@ -30,6 +32,8 @@ import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
  */
 export class RedisTransport implements SseTransport {
   private connections!: RedisConnections;
+  private publishes!: RedisPublishes;
+  private probe!: RedisHealthProbe;
   private sink: TransportSink | null = null;
   private events: TransportEvents | undefined;
   /** The subscriber broke since it last subscribed: the next resubscription is a catch-up. */
@@ -59,10 +63,37 @@ export class RedisTransport implements SseTransport {
     this.sink = sink;
     this.events = events;
     this.logger = logger;
-    this.connections = new RedisConnections(this.config, this.timeoutMs, logger);
-    await this.connections.open({
+    const connections = new RedisConnections(this.config, this.timeoutMs, logger);
+    this.connections = connections;
+    const clock = new RedisClock();
+    this.publishes = new RedisPublishes(
+      connections,
+      clock,
+      this.timeoutMs,
+      this.config.maxPendingPublishes ?? 1000,
+      (error) => {
+        if (refusesWrites(error))
+          connections.setHealthProblem(
+            BROADCAST_MESSAGES.redisWritesRefused(describeError(error).message),
+          );
+      },
+    );
+    this.probe = new RedisHealthProbe(
+      () => connections.publisher,
+      `${this.prefix}{health}:probe`,
+      clock,
+      (problem) => connections.setHealthProblem(problem),
+    );
+    await connections.open({
       created: (publisher, subscriber) => {
         this.store?.install(publisher);
+        RedisPublishes.install(publisher);
+        RedisHealthProbe.install(publisher);
+        publisher.on('ready', () => this.publishes.publisherReady(publisher));
+        publisher.on('close', () => {
+          this.probe.forget();
+          this.publishes.publisherClosed();
+        });
         subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) =>
           this.onMessage(channel, message),
         );
@@ -75,40 +106,33 @@ export class RedisTransport implements SseTransport {
       },
       liveChannels: () => this.live.size,
     });
+    this.probe.start();
   }
 
   /**
    * While the publisher is reconnecting, a publish waits for it (in publish order) up to
-   * `publishTimeout`, then rejects and is never sent: a rejected publish is not delivered later.
+   * `publishTimeout`, then rejects and is never sent. A sent publish carries its deadline into
+   * Redis, which drops it if it runs later (Redis hung), so a rejected publish is never delivered
+   * nor stored later — except `outcome: 'unknown'` (the connection closed while it was in flight).
    */
   publish(
     channel: string,
     body: Buffer,
     options: TransportPublishOptions = {},
   ): Promise<string | undefined> {
-    const what = `publish to "${channel}"`;
-    const deadline = Date.now() + this.timeoutMs;
-    const { publisher } = this.connections;
     const store = options.history !== false && this.keepsHistory(channel) ? this.store : null;
-    const send = (): Promise<string | undefined> =>
+    const send: PublishSend = (publisher, deadline) =>
       store
-        ? store.publish(publisher, channel, body, options.except)
-        : publisher
-            .publish(this.prefix + channel, encodeRedisMessage(body, options.except))
-            .then(() => undefined);
-    // Past the deadline nothing is sent, so a publish that rejected is never delivered later.
-    const attempt = (): Promise<string | undefined> => {
-      if (this.connections.closed) return Promise.reject(this.closedError(SsePublishError, what));
-      if (Date.now() >= deadline) return Promise.reject(this.timeoutError(SsePublishError, what));
-      if (publisher.status !== 'ready') return this.connections.publisherReady().then(attempt);
-      return send().catch((error: unknown) => {
-        // Refused before it was written (the socket just died): wait for the reconnection.
-        if (NOT_WRITTEN.test(describeError(error).message))
-          return this.connections.publisherReady().then(attempt);
-        throw error;
-      });
-    };
-    return this.withTimeout(SsePublishError, attempt(), what, deadline);
+        ? store.publish(publisher, channel, body, options.except, deadline)
+        : RedisPublishes.live(
+            publisher,
+            this.prefix + channel,
+            encodeRedisMessage(body, options.except),
+            deadline,
+          );
+    return this.publishes
+      .publish<string | number>(`publish to "${channel}"`, send)
+      .then((result) => (typeof result === 'string' ? result : undefined));
   }
 
   keepsHistory(channel: string): boolean {
@@ -147,6 +171,7 @@ export class RedisTransport implements SseTransport {
   /** At most `publishTimeout`, even with Redis unreachable; publishes still waiting reject. */
   async close(): Promise<void> {
     this.sink = null;
+    this.probe?.stop();
     await this.connections?.close();
   }
 
@@ -221,6 +246,3 @@ export class RedisTransport implements SseTransport {
     });
   }
 }
-
-/** ioredis's refusal of a command it did not write (offline queue disabled). */
-const NOT_WRITTEN = /Stream isn't writeable/;
