@@ -3,6 +3,7 @@ import { describeError, type SseLogger } from '../../connection/index.js';
 import type { TransportState } from '../sse-transport.js';
 import { SseConnectError } from '../transport-errors.js';
 import { loadIoredis } from './load-ioredis.js';
+import { restartWhenEnded, sentinelDefaults } from './redis-sentinel.js';
 import type { RedisTransportOptions } from './redis-transport-options.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
@@ -77,10 +78,19 @@ export class RedisConnections {
       autoResendUnfulfilledCommands: false,
     };
     if (this.config.client) {
-      this.publisher = this.config.client.duplicate(publisherOptions) as Redis;
+      const { client } = this.config;
+      const own = (client as { options?: RedisOptions }).options;
+      this.publisher = client.duplicate({
+        ...sentinelDefaults(own),
+        ...publisherOptions,
+      }) as Redis;
     } else {
       const Redis = await loadIoredis();
-      const options: RedisOptions = { ...this.config.options, ...publisherOptions };
+      const options: RedisOptions = {
+        ...this.config.options,
+        ...sentinelDefaults(this.config.options),
+        ...publisherOptions,
+      };
       this.publisher = this.config.url ? new Redis(this.config.url, options) : new Redis(options);
     }
     this.subscriber = this.publisher.duplicate({
@@ -90,6 +100,8 @@ export class RedisConnections {
     });
     hooks.created(this.publisher, this.subscriber);
     this.liveChannels = hooks.liveChannels;
+    for (const client of [this.publisher, this.subscriber])
+      restartWhenEnded(client, () => this.closing);
     this.publisherUp = this.publisher.status === 'ready';
     this.watch(this.publisher, 'publisher', (up) => (this.publisherUp = up), hooks);
     this.watch(this.subscriber, 'subscriber', (up) => (this.subscriberUp = up), hooks);

@@ -23,7 +23,23 @@ export interface RedisConnectionOptions {
   maxRetriesPerRequest?: number | null;
   /** Milliseconds before the next reconnection attempt; `null`/`undefined` stops reconnecting. */
   retryStrategy?: ((times: number) => number | void | null) | null;
-  /** Any other ioredis option (sentinels, name, family, …), passed on unchecked. */
+  /**
+   * Redis Sentinel: the sentinels to ask for the primary of `name` (instead of `host`/`port`).
+   * `username`/`password`/`tls` are then those of the primary and its replicas; the sentinels'
+   * own are `sentinelUsername`/`sentinelPassword`/`sentinelTLS` (with `enableTLSForSentinelMode`).
+   */
+  sentinels?: { host?: string; port?: number }[];
+  /** With `sentinels`: the name the sentinels monitor the primary under (`sentinel monitor <name>`). */
+  name?: string;
+  sentinelUsername?: string;
+  sentinelPassword?: string;
+  /**
+   * With `sentinels`: listen to them for failovers (`+switch-master`) and reconnect to the promoted
+   * primary at once, also when the old one froze rather than died. Default here `true` when
+   * `sentinels` are given (ioredis' own default is `false`).
+   */
+  failoverDetector?: boolean;
+  /** Any other ioredis option (family, sentinelTLS, natMap, …), passed on unchecked. */
   // `any`, not `unknown`: an interface such as ioredis's `RedisOptions` only fits an `any` index.
   [option: string]: any;
 }
