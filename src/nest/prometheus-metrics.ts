@@ -2,7 +2,7 @@ import type { SseMetrics } from './sse-metrics.js';
 
 type PromClient = typeof import('prom-client');
 type CounterKey =
-  'eventsSent' | 'bytesWritten' | 'eventsDropped' | 'slowConsumerCloses' | 'rejected';
+  'eventsSent' | 'bytesWritten' | 'eventsDropped' | 'slowConsumerCloses' | 'rejected' | 'liveGaps';
 
 /** Loads the optional `prom-client` peer dependency. */
 async function loadPromClient(): Promise<PromClient> {
@@ -73,6 +73,11 @@ export async function registerPrometheusMetrics(metrics: SseMetrics): Promise<()
     ['sse_events_dropped_total', 'Events dropped for slow consumers', 'eventsDropped'],
     ['sse_slow_consumer_closes_total', 'Streams closed as slow consumers', 'slowConsumerCloses'],
     ['sse_rejected_total', 'Requests refused before a stream opened', 'rejected'],
+    [
+      'sse_live_gaps_total',
+      'Live streams that may have missed events after a Redis reconnect',
+      'liveGaps',
+    ],
   ];
   for (const [name, help, key] of counters) counter(name, help, () => metrics.snapshot()[key]);
   return () => created.forEach((name) => register.removeSingleMetric(name));
