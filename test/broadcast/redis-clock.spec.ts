@@ -1,4 +1,4 @@
-import { RedisClock } from '../../src/broadcast/redis/redis-clock.js';
+import { ANSWER_GRACE_MS, RedisClock } from '../../src/broadcast/redis/redis-clock.js';
 
 describe('RedisClock (the offset of Redis time that publish deadlines are checked against)', () => {
   it('maps local time onto Redis time with the measured offset, and keeps the most precise sample', () => {
@@ -8,15 +8,15 @@ describe('RedisClock (the offset of Redis time that publish deadlines are checke
     clock.record(['101', '000500'], 100_000 - 2, 100_000 + 2);
     expect(clock.known).toBe(true);
     expect(clock.toRedis(200_000)).toBe(201_000);
-    expect(clock.marginMs).toBe(4 + 5);
+    expect(clock.marginMs).toBe(4 + ANSWER_GRACE_MS);
     // A slower sample (a hung Redis answering late) does not replace it…
     clock.record(['150', '000000'], 110_000, 130_000);
     expect(clock.toRedis(200_000)).toBe(201_000);
-    expect(clock.marginMs).toBe(9);
+    expect(clock.marginMs).toBe(4 + ANSWER_GRACE_MS);
     // …a faster one does.
     clock.record(['200', '000000'], 199_000, 199_000);
     expect(clock.toRedis(200_000)).toBe(201_000);
-    expect(clock.marginMs).toBe(5);
+    expect(clock.marginMs).toBe(ANSWER_GRACE_MS);
     clock.reset();
     expect(clock.known).toBe(false);
   });
@@ -25,7 +25,7 @@ describe('RedisClock (the offset of Redis time that publish deadlines are checke
     const clock = new RedisClock();
     clock.record(['100', '000000'], 100_000, 100_000);
     clock.record(['170', '000000'], 169_995, 170_005);
-    expect(clock.marginMs).toBe(15);
+    expect(clock.marginMs).toBe(10 + ANSWER_GRACE_MS);
     expect(clock.toRedis(200_000)).toBe(200_000);
   });
 });

@@ -11,8 +11,11 @@ interface Sample {
 
 /** A sample older than this is replaced by any newer one, even a less precise one. */
 const MAX_AGE_MS = 60_000;
-/** Added to the round trip in `marginMs`: timer and clock granularity. */
-const SLACK_MS = 5;
+/**
+ * Added to the round trip in `marginMs`: timer and clock granularity, and the time an answer that
+ * Redis sent in time may still spend reaching us (network, a busy event loop).
+ */
+export const ANSWER_GRACE_MS = 250;
 
 /**
  * The offset of Redis's clock from the local one, so a publish's deadline can travel with the
@@ -49,9 +52,9 @@ export class RedisClock {
 
   /**
    * How long after a deadline a command may still have run in time inside Redis (offset error)
-   * and its answer be on its way: the measurement's round trip plus a few ms.
+   * and its answer be on its way: the measurement's round trip plus {@link ANSWER_GRACE_MS}.
    */
   get marginMs(): number {
-    return Math.ceil(this.sample?.rtt ?? 0) + SLACK_MS;
+    return Math.ceil(this.sample?.rtt ?? 0) + ANSWER_GRACE_MS;
   }
 }
