@@ -12,7 +12,7 @@ import {
   type SseModuleOptions,
 } from '../../src/index.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
-import { PLATFORMS, startApp } from '../helpers/platforms.js';
+import { PLATFORMS, startApp, type PlatformName } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { OwnRedisServer, freePort } from '../helpers/redis-server.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -47,18 +47,20 @@ function appWith(options: SseModuleOptions): DynamicModule {
 
 const PUBLISH_TIMEOUT = 1000;
 
+/** The app on `platform`, its Redis transport pointed at `url`. */
+function startWithRedisAt(url: string, platform: PlatformName) {
+  return startApp(
+    appWith({ transport: { type: 'redis', url }, publishTimeout: PUBLISH_TIMEOUT }) as never,
+    platform,
+    undefined,
+    new CapturingLogger(),
+  );
+}
+
 describe.each(PLATFORMS)('shutdown with Redis unreachable, on %s', (platform) => {
   it(`app.close() with the Redis URL on a closed port takes at most publishTimeout + 1 s`, async () => {
     const port = await freePort();
-    const server = await startApp(
-      appWith({
-        transport: { type: 'redis', url: `redis://127.0.0.1:${port}` },
-        publishTimeout: PUBLISH_TIMEOUT,
-      }) as never,
-      platform,
-      undefined,
-      new CapturingLogger(),
-    );
+    const server = await startWithRedisAt(`redis://127.0.0.1:${port}`, platform);
     const client = await RawSseClient.open(`${server.url}/stream?channels=news`);
     await client.waitForEvents(1, 2 * PUBLISH_TIMEOUT + 1000);
     const started = Date.now();
@@ -72,15 +74,7 @@ describe.each(PLATFORMS)('shutdown with Redis unreachable, on %s', (platform) =>
   it('app.close() after the Redis server was killed while streams are open takes at most publishTimeout + 1 s', async () => {
     const redis = await OwnRedisServer.start();
     try {
-      const server = await startApp(
-        appWith({
-          transport: { type: 'redis', url: redis.url },
-          publishTimeout: PUBLISH_TIMEOUT,
-        }) as never,
-        platform,
-        undefined,
-        new CapturingLogger(),
-      );
+      const server = await startWithRedisAt(redis.url, platform);
       const broadcast = server.app.get(BroadcastService);
       const clients = await Promise.all(
         [1, 2, 3].map(() => RawSseClient.open(`${server.url}/stream?channels=news`)),
@@ -109,15 +103,7 @@ describe.each(PLATFORMS)('shutdown with Redis unreachable, on %s', (platform) =>
 describe('startup with Redis unreachable', () => {
   it('is lenient by default: the app starts, publishes and joins fail after publishTimeout with their own errors', async () => {
     const port = await freePort();
-    const server = await startApp(
-      appWith({
-        transport: { type: 'redis', url: `redis://127.0.0.1:${port}` },
-        publishTimeout: PUBLISH_TIMEOUT,
-      }) as never,
-      'express',
-      undefined,
-      new CapturingLogger(),
-    );
+    const server = await startWithRedisAt(`redis://127.0.0.1:${port}`, 'express');
     try {
       const broadcast = server.app.get(BroadcastService);
       expect(broadcast.transportState).toBe('down');

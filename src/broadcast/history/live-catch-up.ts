@@ -47,8 +47,12 @@ export class LiveCatchUp {
   ) {}
 
   async run(channel: string, lastSeenId: string | undefined): Promise<void> {
-    if (!this.source.keepsHistory(channel) || !lastSeenId) {
+    if (!this.source.keepsHistory(channel)) {
       this.reportGap(channel, 'the channel keeps no history to catch up from');
+      return;
+    }
+    if (!lastSeenId) {
+      this.reportGap(channel, 'no event was received before, so nothing tells where to start');
       return;
     }
     this.channels.hold(channel);

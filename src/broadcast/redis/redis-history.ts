@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import { newEpoch, parseEventId, parseStreamId, streamIdOf } from '../history/event-id.js';
+import {
+  newEpoch,
+  parseEventId,
+  parseStreamId,
+  streamIdOf,
+  type EventId,
+} from '../history/event-id.js';
 import { historyGap, isUnissued } from '../history/history-gap.js';
 import {
   historyTtlMs,
@@ -39,9 +45,8 @@ export class RedisHistory {
   }
 
   /** Notes an id this process received or was given (its own publish, a message on a channel). */
-  noteSeen(id: string | undefined): void {
-    const parsed = parseEventId(id);
-    if (parsed && parsed.seq > this.seenSeq) this.seenSeq = parsed.seq;
+  noteSeen(id: EventId | null | undefined): void {
+    if (id && id.seq > this.seenSeq) this.seenSeq = id.seq;
   }
 
   /**
@@ -69,7 +74,7 @@ export class RedisHistory {
       newEpoch(),
       deadline,
     );
-    if (id !== 0) this.noteSeen(id);
+    if (id !== 0) this.noteSeen(parseEventId(id));
     return id;
   }
 

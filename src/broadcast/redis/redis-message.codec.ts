@@ -1,5 +1,5 @@
 import { ID_LINE_PREFIX } from '../../protocol/index.js';
-import { parseEventId } from '../history/event-id.js';
+import { parseEventId, type EventId } from '../history/event-id.js';
 
 /**
  * The bytes of one message on a Redis channel: a short header, then the SSE frame exactly as
@@ -19,6 +19,8 @@ export interface DecodedMessage {
   frame: Buffer;
   except: readonly string[] | undefined;
   id: string | undefined;
+  /** `id`, parsed (the codec checks it is ours anyway). */
+  parsedId: EventId | undefined;
 }
 
 /** The header's tail after the magic (and id): ` <except json>\n` or `\n`. */
@@ -51,11 +53,13 @@ export function decodeRedisMessage(message: Buffer): DecodedMessage | null {
     return null;
   let at = MAGIC.length;
   let id: string | undefined;
+  let parsedId: EventId | undefined;
   if (message[at] === HASH) {
     let end = at + 1;
     while (end < message.length && message[end] !== SPACE && message[end] !== LF) end++;
     id = message.toString('latin1', at + 1, end);
-    if (!parseEventId(id)) return null;
+    parsedId = parseEventId(id) ?? undefined;
+    if (!parsedId) return null;
     at = end;
   }
   let except: string[] | undefined;
@@ -76,5 +80,5 @@ export function decodeRedisMessage(message: Buffer): DecodedMessage | null {
   // A frame is complete only if it ends with a blank line; anything else would corrupt streams.
   if (frame.length < 2 || frame[frame.length - 1] !== LF || frame[frame.length - 2] !== LF)
     return null;
-  return { frame, except, id };
+  return { frame, except, id, parsedId };
 }

@@ -187,7 +187,7 @@ export class RedisTransport implements SseTransport {
       }
       return;
     }
-    this.store?.noteSeen(decoded.id);
+    this.store?.noteSeen(decoded.parsedId);
     this.sink?.(channel, decoded.frame, decoded.except, decoded.id);
   }
 
