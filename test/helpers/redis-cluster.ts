@@ -154,7 +154,10 @@ export class RedisClusterTopology {
     await this.launch(node);
   }
 
-  /** Resolves once every running node reports `cluster_state:ok` (and the slots are covered). */
+  /**
+   * Resolves once every running node reports `cluster_state:ok` (the slots are covered) and every
+   * running replica is in sync with its master (a replica that never synced refuses to fail over).
+   */
   async waitUntilOk(timeoutMs = 20_000): Promise<void> {
     await until(
       async () => {
@@ -162,10 +165,27 @@ export class RedisClusterTopology {
           if (!node.child) continue;
           const info = await askNode(node.port, 'CLUSTER', 'INFO');
           if (!String(info).includes('cluster_state:ok')) return false;
+          const replication = String(await askNode(node.port, 'INFO', 'replication'));
+          if (replication.includes('role:slave') && !replication.includes('master_link_status:up'))
+            return false;
         }
         return true;
       },
-      'cluster_state:ok on every node',
+      'cluster_state:ok on every node and replicas in sync',
+      timeoutMs,
+    );
+  }
+
+  /** Resolves once a master other than `port` owns the slots `port` owned (a replica took over). */
+  async waitForFailover(port: number, timeoutMs = 20_000): Promise<void> {
+    const slot = (await this.slots()).find(([, , master]) => Number(master[1]) === port);
+    if (!slot) throw new Error(`Node ${port} owns no slots`);
+    await until(
+      async () => {
+        const owner = (await this.slots()).find(([from]) => from === slot[0]);
+        return owner !== undefined && Number(owner[2][1]) !== port;
+      },
+      `a replica to take over from ${port}`,
       timeoutMs,
     );
   }
