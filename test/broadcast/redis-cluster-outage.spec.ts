@@ -103,6 +103,8 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
     } finally {
       clearInterval(watch);
     }
+    if (states[states.length - 1] !== broadcast().transportState)
+      states.push(broadcast().transportState);
     expect(states).toEqual(['up', 'down', 'up']);
     const downs = logger.messages('warn').filter((m) => /transport is down/.test(m));
     const ups = logger.messages('log').filter((m) => /up again/.test(m));
