@@ -16,15 +16,26 @@ export interface ClusterTopologyOptions {
   masters: number;
   /** Replicas per master (default 0). */
   replicasPerMaster?: number;
+  /** `requirepass` (and `masterauth`) of every node; the helper's own commands use it too. */
+  password?: string;
 }
 
 /** One command on a short-lived connection, `null` if the node does not answer. */
-export async function askNode(
+export function askNode(
+  port: number,
+  ...command: [string, ...(string | number)[]]
+): Promise<unknown> {
+  return askNodeWith(undefined, port, ...command);
+}
+
+async function askNodeWith(
+  password: string | undefined,
   port: number,
   ...command: [string, ...(string | number)[]]
 ): Promise<unknown> {
   const client = new Redis({
     port,
+    password,
     host: '127.0.0.1',
     lazyConnect: true,
     retryStrategy: () => null,
@@ -74,6 +85,7 @@ export class RedisClusterTopology {
   private constructor(
     private readonly dir: string,
     private readonly all: Node[],
+    private readonly password?: string,
   ) {}
 
   /** Starts it, and resolves once every node reports `cluster_state:ok`. */
@@ -83,10 +95,12 @@ export class RedisClusterTopology {
     const dir = mkdtempSync(join(tmpdir(), 'sse-cluster-'));
     const nodes: Node[] = [];
     for (let i = 0; i < count; i++) nodes.push({ port: await freePort(), child: null });
-    const topology = new RedisClusterTopology(dir, nodes);
+    const topology = new RedisClusterTopology(dir, nodes, options.password);
     try {
       await Promise.all(nodes.map((node) => topology.launch(node)));
+      const auth = options.password ? ['-a', options.password, '--no-auth-warning'] : [];
       await run('redis-cli', [
+        ...auth,
         '--cluster',
         'create',
         ...nodes.map(({ port }) => `127.0.0.1:${port}`),
@@ -133,7 +147,7 @@ export class RedisClusterTopology {
 
   /** One command to one node, `null` if it does not answer. */
   ask(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown> {
-    return askNode(port, ...command);
+    return askNodeWith(this.password, port, ...command);
   }
 
   /** Kills a node (SIGKILL: a crash) and waits for it to exit. */
@@ -163,9 +177,9 @@ export class RedisClusterTopology {
       async () => {
         for (const node of this.all) {
           if (!node.child) continue;
-          const info = await askNode(node.port, 'CLUSTER', 'INFO');
+          const info = await this.ask(node.port, 'CLUSTER', 'INFO');
           if (!String(info).includes('cluster_state:ok')) return false;
-          const replication = String(await askNode(node.port, 'INFO', 'replication'));
+          const replication = String(await this.ask(node.port, 'INFO', 'replication'));
           if (replication.includes('role:slave') && !replication.includes('master_link_status:up'))
             return false;
         }
@@ -196,7 +210,7 @@ export class RedisClusterTopology {
       async () => {
         for (const node of this.all) {
           if (!node.child) continue;
-          if (String(await askNode(node.port, 'CLUSTER', 'INFO')).includes('cluster_state:fail'))
+          if (String(await this.ask(node.port, 'CLUSTER', 'INFO')).includes('cluster_state:fail'))
             return true;
         }
         return false;
@@ -236,17 +250,18 @@ export class RedisClusterTopology {
         join(this.dir, `nodes-${node.port}.conf`),
         '--cluster-node-timeout',
         '2000',
+        ...(this.password ? ['--requirepass', this.password, '--masterauth', this.password] : []),
       ],
       // In the temporary directory: a replica writes the RDB of its sync to its cwd.
       { stdio: 'ignore', cwd: this.dir },
     );
-    await until(async () => (await askNode(node.port, 'PING')) === 'PONG', `node ${node.port}`);
+    await until(async () => (await this.ask(node.port, 'PING')) === 'PONG', `node ${node.port}`);
   }
 
   private async askAny(...command: [string, ...(string | number)[]]): Promise<unknown> {
     for (const node of this.all) {
       if (!node.child) continue;
-      const reply = await askNode(node.port, ...command);
+      const reply = await this.ask(node.port, ...command);
       if (reply !== null) return reply;
     }
     throw new Error('No node of the cluster answers');
