@@ -4,6 +4,7 @@ import {
   createBroadcaster,
   createSseHandler,
   SseConnectError,
+  type Broadcaster,
   type SseConnection,
   type SseLogger,
 } from '../../src/index.js';
@@ -11,6 +12,32 @@ import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { RedisClusterTopology } from '../helpers/redis-cluster.js';
 
 const quiet: SseLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A `node:http` server streaming `channel` from `broadcaster`, and a client on it (ready). */
+async function serveChannel(broadcaster: Broadcaster, channel: string) {
+  const handler = createSseHandler(
+    {
+      async onConnect(sse: SseConnection) {
+        await sse.join(channel);
+        await sse.sendEvent({ event: 'ready', data: '' });
+      },
+    },
+    { channels: broadcaster.channels, logger: quiet },
+  );
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const client = await RawSseClient.open(`http://127.0.0.1:${port}/`);
+  await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+  return {
+    client,
+    close: async () => {
+      client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 describe('Redis transport options on a cluster', () => {
   let topology: RedisClusterTopology;
@@ -81,21 +108,8 @@ describe('Redis transport options on a cluster', () => {
 
       // It publishes with SPUBLISH on the channel's master, where our subscriber listens.
       const channel = 'news';
-      const handler = createSseHandler(
-        {
-          async onConnect(sse: SseConnection) {
-            await sse.join(channel);
-            await sse.sendEvent({ event: 'ready', data: '' });
-          },
-        },
-        { channels: broadcaster.channels, logger: quiet },
-      );
-      const server = createServer(handler);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const { port } = server.address() as { port: number };
-      const client = await RawSseClient.open(`http://127.0.0.1:${port}/`);
+      const { client, close } = await serveChannel(broadcaster, channel);
       try {
-        await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
         const owner = await topology.ownerOf(`client:${channel}`);
         const [, subscribers] = (await topology.ask(
           owner,
@@ -110,14 +124,118 @@ describe('Redis transport options on a cluster', () => {
           'hello',
         ]);
       } finally {
-        client.close();
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
+        await close();
       }
     } finally {
       await broadcaster.close();
     }
     expect(mine.status).not.toBe('end');
     mine.disconnect();
+  });
+
+  it('with history: starts, stores and delivers (classic pub/sub until history is spread over the shards)', async () => {
+    const broadcaster = await createBroadcaster({
+      transport: {
+        type: 'redis',
+        cluster: { nodes: topology.startupNodes },
+        channelPrefix: 'history:',
+        failFast: true,
+      },
+      history: { size: 100 },
+      logger: quiet,
+    });
+    const { client, close } = await serveChannel(broadcaster, 'feed');
+    try {
+      const id = await broadcaster.broadcast.publish('feed', { event: 'n', data: 'stored' });
+      expect(id).toMatch(/^\d+-\d+-/);
+      await client.waitFor((c) => c.events.some((e) => e.event === 'n'), 5000, 'the event');
+      expect(client.events.filter((e) => e.event === 'n').map((e) => [e.id, e.data])).toEqual([
+        [id, 'stored'],
+      ]);
+    } finally {
+      await close();
+      await broadcaster.close();
+    }
+  });
+
+  it('logs an error when a url to a node that was down at startup turns out to be a cluster node', async () => {
+    const port = topology.nodes[2];
+    const errors: string[] = [];
+    await topology.kill(port);
+    let broadcaster: Broadcaster | undefined;
+    try {
+      broadcaster = await createBroadcaster({
+        transport: { type: 'redis', url: `redis://127.0.0.1:${port}` },
+        logger: { ...quiet, error: (message: string) => errors.push(message) },
+      });
+      await topology.restart(port);
+      const deadline = Date.now() + 10_000;
+      while (!errors.some((m) => m.includes('is a Redis Cluster node')) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(errors.filter((m) => m.includes('is a Redis Cluster node'))).toEqual([
+        expect.stringContaining(`127.0.0.1:${port} is a Redis Cluster node`),
+      ]);
+    } finally {
+      await broadcaster?.close();
+      await topology.restart(port);
+      await topology.waitUntilOk();
+    }
+  });
+});
+
+describe('Redis transport on a cluster with a password', () => {
+  let topology: RedisClusterTopology;
+
+  beforeAll(async () => {
+    topology = await RedisClusterTopology.start({ masters: 3, password: 's3cret' });
+  });
+
+  afterAll(async () => {
+    await topology?.stop();
+  });
+
+  it('passes redisOptions (password) to every node connection, the subscriber’s too', async () => {
+    const broadcaster = await createBroadcaster({
+      transport: {
+        type: 'redis',
+        cluster: {
+          nodes: topology.startupNodes.slice(0, 1),
+          options: { redisOptions: { password: 's3cret' } },
+        },
+        failFast: true,
+      },
+      logger: quiet,
+    });
+    const { client, close } = await serveChannel(broadcaster, 'news');
+    try {
+      const owner = await topology.ownerOf('sse:news');
+      expect(await topology.ask(owner, 'PUBSUB', 'SHARDNUMSUB', 'sse:news')).toEqual([
+        'sse:news',
+        1,
+      ]);
+      await broadcaster.broadcast.publish('news', { event: 'n', data: 'hello' });
+      await client.waitFor((c) => c.events.some((e) => e.event === 'n'), 5000, 'the event');
+    } finally {
+      await close();
+      await broadcaster.close();
+    }
+  });
+
+  it('with a wrong password, failFast startup fails naming no password', async () => {
+    const failure = (await createBroadcaster({
+      transport: {
+        type: 'redis',
+        cluster: {
+          nodes: topology.startupNodes.slice(0, 1),
+          options: { redisOptions: { password: 'wr0ng-s3cret' } },
+        },
+        failFast: true,
+      },
+      publishTimeout: 1000,
+      logger: quiet,
+    }).catch((error: unknown) => error)) as Error;
+    expect(failure).toBeInstanceOf(SseConnectError);
+    expect(failure.message).toMatch(/^Redis transport: could not connect to Redis within 1000 ms/);
+    expect(failure.message).not.toContain('s3cret');
   });
 });
