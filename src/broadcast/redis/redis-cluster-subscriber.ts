@@ -7,6 +7,8 @@ import { keySlot } from './redis-key-slot.js';
 /** Milliseconds before a lost master connection tries again, growing per attempt up to the cap. */
 const RETRY_STEP_MS = 100;
 const RETRY_CAP_MS = 1000;
+/** While a master is lost, how often the slot map is read again (to find a replica that took over). */
+const REFRESH_EVERY_MS = 500;
 
 /**
  * The subscriber side of the Redis transport on a cluster, with the face of one ioredis connection
@@ -35,6 +37,7 @@ export class RedisClusterSubscriber extends EventEmitter {
   /** Master `host:port` of each slot, once the publisher knows the slots. */
   private owners: (string | undefined)[] = [];
   private ended = false;
+  private refreshing: NodeJS.Timeout | null = null;
   private known: Promise<void>;
   private resolveKnown!: () => void;
 
@@ -100,6 +103,12 @@ export class RedisClusterSubscriber extends EventEmitter {
   private end(): void {
     this.ended = true;
     this.status = 'end';
+    this.stopRefreshing();
+  }
+
+  private stopRefreshing(): void {
+    if (this.refreshing) clearInterval(this.refreshing);
+    this.refreshing = null;
   }
 
   private routeOf(channel: string): string | undefined {
@@ -157,8 +166,17 @@ export class RedisClusterSubscriber extends EventEmitter {
       );
   }
 
+  /**
+   * A master connection closed (or a channel's owner changed). The publisher reads the slot map
+   * again only when a command of its own is redirected; the subscriber asks for it until all its
+   * masters are back, so a replica that took over is found without a publish.
+   */
   private lost(): void {
     this.status = 'connecting';
+    this.refreshing ??= setInterval(
+      () => this.cluster.refreshSlotsCache(() => undefined),
+      REFRESH_EVERY_MS,
+    ).unref();
     this.emit('close');
   }
 
@@ -166,6 +184,7 @@ export class RedisClusterSubscriber extends EventEmitter {
     if (this.status === 'ready' || this.owners.length === 0) return;
     for (const connection of this.masters.values()) if (connection.status !== 'ready') return;
     this.status = 'ready';
+    this.stopRefreshing();
     this.emit('ready');
   }
 }

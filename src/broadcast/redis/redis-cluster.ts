@@ -39,9 +39,12 @@ export function usesShardedPubSub(config: RedisTransportOptions, history: boolea
 /**
  * The transport's two "connections" on a cluster: an ioredis `Cluster` to publish (a command goes
  * to the master of its key's slot), and a {@link RedisClusterSubscriber} with a connection of its
- * own to each master. Our settings apply as on a single Redis: no offline queue (a publish waits
- * for `ready` itself), nothing resent on a new connection — on the cluster, and on its node
- * connections through `redisOptions`.
+ * own to each master. Our settings apply as on a single Redis where a cluster allows: nothing resent
+ * on a new node connection (`redisOptions`). The offline queue stays on, unlike on one Redis:
+ * without it, ioredis rejects a command for a node whose connection is still opening and retries
+ * it on a random node, which redirects it (`MOVED`) behind later ones — publishes out of order. A
+ * publish still waits for `ready` itself, and carries its deadline into Redis, so one that
+ * rejected never runs later.
  * @internal
  */
 export async function openCluster(
@@ -52,7 +55,7 @@ export async function openCluster(
   const ours = (own: RedisClusterOptions | undefined): ClusterOptions => ({
     ...(own as ClusterOptions),
     lazyConnect: false,
-    enableOfflineQueue: false,
+    enableOfflineQueue: true,
     redisOptions: { ...(own?.redisOptions as RedisOptions), autoResendUnfulfilledCommands: false },
   });
   let cluster: Cluster;
