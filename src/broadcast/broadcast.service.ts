@@ -85,6 +85,21 @@ export class BroadcastService {
   localCount(channel?: string): number {
     return channel === undefined ? this.channels.connectionCount() : this.channels.count(channel);
   }
+
+  /**
+   * Connections in `channel` (or all of them, without one) across every process: the "N watching"
+   * figure. On memory, the local count. On Redis, this process's count is exact and the other
+   * processes' are at most about a second old (each tells Redis its counts every second); a
+   * process that stopped without closing (crashed, killed) drops out within 5 seconds. Rejects
+   * with `SseTransportError` when Redis can't be asked (unreachable or hung past
+   * `publishTimeout`): catch it to show `localCount()` instead, or nothing.
+   */
+  globalCount(channel?: string): Promise<number> {
+    if (channel !== undefined && (typeof channel !== 'string' || channel.length === 0)) {
+      throw new TypeError(CHANNEL_NAME_REQUIRED);
+    }
+    return this.transport.globalCount?.(channel) ?? Promise.resolve(this.localCount(channel));
+  }
 }
 
 /** `{ data, event?, id?, retry? }` is an event; any other value is the event's data. */
