@@ -187,7 +187,8 @@ export class RedisTransport implements SseTransport {
    */
   globalCount(channel?: string): Promise<number> {
     const what = channel === undefined ? 'global count' : `global count of "${channel}"`;
-    if (!this.presence) return Promise.reject(new SseTransportError(BROADCAST_MESSAGES.presenceOff));
+    if (!this.presence)
+      return Promise.reject(new SseTransportError(BROADCAST_MESSAGES.presenceOff));
     if (!this.connections || this.connections.closed)
       return Promise.reject(this.closedError(SseTransportError, what));
     if (this.connections.publisher.status !== 'ready')
