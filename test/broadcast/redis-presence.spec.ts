@@ -156,22 +156,45 @@ describe('globalCount on the Redis transport (workers in one process)', () => {
 });
 
 describe('globalCount when it cannot count', () => {
-  it('rejects with SseTransportError while Redis is unreachable, and counts again once it is back', async () => {
+  it('rejects with SseTransportError while Redis is unreachable; after a restart that lost the counts, they are back', async () => {
     const server = await OwnRedisServer.start();
-    const worker = await Worker.start(server.url, 'p:');
-    const client = await worker.open('room');
-    expect(await worker.broadcast.globalCount('room')).toBe(1);
+    const [a, b] = await Promise.all([
+      Worker.start(server.url, 'p:'),
+      Worker.start(server.url, 'p:'),
+    ]);
+    const clients = [await a.open('room'), await b.open('room')];
+    await waitForCount(a, 'room', 2);
     await server.kill();
-    await waitUntil(() => worker.broadcast.transportState === 'down', 'the outage');
-    const failure = worker.broadcast.globalCount('room');
+    await waitUntil(() => a.broadcast.transportState === 'down', 'the outage');
+    const failure = a.broadcast.globalCount('room');
     await expect(failure).rejects.toThrow(SseTransportError);
     await expect(failure).rejects.toThrow(
       'Redis transport: global count of "room" failed: not connected to Redis (unreachable?)',
     );
-    await server.restart();
-    await waitUntil(() => worker.broadcast.transportState === 'up', 'the recovery', 10000);
-    expect(await worker.broadcast.globalCount('room')).toBe(1);
-    client.close();
+    await server.restart(); // empty: no persistence
+    await waitUntil(() => a.broadcast.transportState === 'up', 'the recovery', 10000);
+    await waitForCount(a, 'room', 2);
+    clients.forEach((client) => client.close());
+    await Promise.all([a.close(), b.close()]);
+    await server.kill();
+  });
+
+  it('rejects with SseTransportError after publishTimeout when Redis hangs', async () => {
+    const server = await OwnRedisServer.start();
+    const worker = await Worker.start(server.url, 'p:');
+    server.signal('SIGSTOP');
+    try {
+      const started = Date.now();
+      const error = await worker.broadcast.globalCount().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SseTransportError);
+      expect(error).toMatchObject({ timedOut: true });
+      expect((error as Error).message).toBe(
+        'Redis transport: global count not accepted within 1000 ms (Redis unreachable?)',
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    } finally {
+      server.signal('SIGCONT');
+    }
     await worker.close();
     await server.kill();
   });
