@@ -90,7 +90,8 @@ export class BroadcastService {
    * Connections in `channel` (or all of them, without one) across every process: the "N watching"
    * figure. On memory, the local count. On Redis, this process's count is exact and the other
    * processes' are at most about a second old (each tells Redis its counts every second); a
-   * process that stopped without closing (crashed, killed) drops out within 5 seconds. Rejects
+   * process that stopped without closing (crashed, killed) drops out within 5 seconds (the
+   * transport's `presence` option sets both), one that closed at once. Rejects
    * with `SseTransportError` when Redis can't be asked (unreachable or hung past
    * `publishTimeout`): catch it to show `localCount()` instead, or nothing.
    */

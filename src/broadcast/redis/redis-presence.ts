@@ -21,7 +21,7 @@ const channelField = (channel: string) => `c:${channel}`;
  * timer flushes, every `interval`, the channels whose count changed since the last flush (noted
  * at join/leave: one `Set.add`, no Redis command) and the total, and renews the expiry: a process
  * that stops without closing drops out `ttl` after its last flush. The first flush, and the one
- * after a failure or a lost hash, rewrites every count. One flush at a time.
+ * after a failure, an outage or a lost hash, rewrites every count. One flush at a time.
  * @internal
  */
 export class RedisPresence {
@@ -53,8 +53,10 @@ export class RedisPresence {
 
   start(local: LocalPresence): void {
     this.local = local;
-    local.watch((channel) => this.changed.add(channel));
-    this.timer = setInterval(() => void this.flush(), this.timing.interval);
+    local.watch((channel) => {
+      if (!this.full) this.changed.add(channel);
+    });
+    this.timer = setInterval(() => this.tick(), this.timing.interval);
     this.timer.unref();
   }
 
@@ -71,12 +73,25 @@ export class RedisPresence {
   }
 
   /**
-   * Sends the counts that changed (all of them when `full`); resolves `false` when it could not
-   * (not connected, or Redis refused), leaving the next flush to rewrite them all.
+   * Flushes, unless Redis can't take it (not connected, or the last flush still unanswered): then
+   * the next flush rewrites every count, so the changed set does not grow through an outage.
    */
-  async flush(): Promise<boolean> {
+  private tick(): void {
+    if (this.flushing || this.publisher().status !== 'ready') {
+      this.full = true;
+      this.changed.clear();
+      return;
+    }
+    void this.flush();
+  }
+
+  /**
+   * Sends the counts that changed (all of them when `full`). When it can't (Redis refused, or the
+   * connection broke), the next flush rewrites them all.
+   */
+  private async flush(): Promise<void> {
     const local = this.local;
-    if (!local || this.flushing || this.publisher().status !== 'ready') return false;
+    if (!local) return;
     this.flushing = true;
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -92,16 +107,14 @@ export class RedisPresence {
           full ? '1' : '0',
           ...this.fields(local, channels),
         );
-        if (written === 1) return true;
+        if (written === 1) return;
         this.full = true; // our hash was gone: rewrite it whole, now
-        if (!this.local) return false; // stopped meanwhile
+        if (!this.local) return; // stopped meanwhile
       }
-      return false;
     } catch {
       // Not written (or not known to be): the next flush rewrites everything. The connection's
       // own outage handling logs why.
       this.full = true;
-      return false;
     } finally {
       this.flushing = false;
     }
