@@ -42,6 +42,7 @@ export {
   type SseTransportOptions,
   type RedisTransportOptions,
   type TransportSink,
+  type LocalPresence,
   type TransportState,
   type Broadcaster,
   type HistoryOptions,

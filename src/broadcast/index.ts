@@ -16,6 +16,7 @@ export {
   type SseTransport,
   type TransportEvents,
   type TransportSink,
+  type LocalPresence,
   type TransportState,
 } from './sse-transport.js';
 export type { LiveGapPolicy } from './history/live-catch-up.js';
