@@ -26,6 +26,7 @@ export {
   type SseHandler,
   type SseHandlerOptions,
   type SseLogger,
+  type SseMethod,
 } from './connection/index.js';
 export {
   BroadcastService,
