@@ -1,4 +1,9 @@
-export { SseConnection, type SseConnectionInit, type SseResponse } from './sse-connection.js';
+export {
+  SseConnection,
+  type SseConnectionInit,
+  type SseResponse,
+  type EventMapOf,
+} from './sse-connection.js';
 export {
   controllerOf,
   type ConnectionController,
