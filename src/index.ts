@@ -4,6 +4,9 @@ export {
   parseLastEventId,
   eventStreamHeaders,
   type SseEvent,
+  type SseEventMap,
+  type SseEventOf,
+  type TypedSseEvent,
 } from './protocol/index.js';
 export {
   SseConnection,
@@ -26,9 +29,12 @@ export {
   type SseHandler,
   type SseHandlerOptions,
   type SseLogger,
+  type SseMethod,
+  type EventMapOf,
 } from './connection/index.js';
 export {
   BroadcastService,
+  SseChannel,
   MemoryTransport,
   RedisTransport,
   SseTransportError,
