@@ -26,6 +26,9 @@ export {
   type SseHandler,
   type SseHandlerOptions,
   type SseLogger,
+  type SsePipeSource,
+  type SsePipeOptions,
+  type ObservableLike,
 } from './connection/index.js';
 export {
   BroadcastService,
