@@ -37,6 +37,7 @@ export class SseTestStream {
   private chunks: AsyncIterator<string> | null = null;
   private reading: Promise<void> | null = null;
   private end: Error | null = null;
+  private closedByTest = false;
   private readonly refusal: Promise<Error> | null;
 
   constructor(
@@ -49,6 +50,7 @@ export class SseTestStream {
     response.setEncoding('utf8');
     this.parser = createParser({
       onEvent: ({ event, data, id }) => {
+        if (this.closedByTest) return;
         if (id !== undefined) this.lastEventId = id;
         const received = { event: event ?? 'message', data, id, retry: this.retry };
         this.queue.push(received);
@@ -109,9 +111,11 @@ export class SseTestStream {
     }
   }
 
-  /** Ends the request, as a closed tab does; pending and later reads reject. */
+  /** Ends the request, as a closed tab does; later reads reject, events not read are dropped. */
   close(): void {
     this.end ??= new Error(streamClosed(this.what));
+    this.closedByTest = true;
+    this.queue.length = 0;
     this.response.destroy();
   }
 

@@ -1,0 +1,126 @@
+import { Injectable, Module, UseGuards, type CanActivate } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { SseEndpoint, SseModule, type OnSseConnect, type SseConnection } from '../../src/index.js';
+import { connectSse, type SseTestStream } from '../../src/testing/index.js';
+import { PLATFORMS, startApp, type TestApp } from '../helpers/platforms.js';
+
+/** Sends what the test asks about: its fields, the request it saw, then ends when told. */
+@SseEndpoint('/echo', { retry: 250 })
+class EchoEndpoint implements OnSseConnect {
+  async onConnect(sse: SseConnection): Promise<void> {
+    await sse.sendEvent({ event: 'fields', id: '1', data: { x: 1 } });
+    await sse.send('plain');
+    await sse.sendJson({
+      method: sse.request.method,
+      lastEventId: sse.lastEventId,
+      header: sse.request.headers['x-test'] ?? null,
+    });
+    if (sse.request.query.end === '1') sse.close();
+  }
+}
+
+@Injectable()
+class DenyAll implements CanActivate {
+  canActivate(): boolean {
+    return false;
+  }
+}
+
+@SseEndpoint('/guarded')
+@UseGuards(DenyAll)
+class GuardedEndpoint {}
+
+@Module({ imports: [SseModule.forRoot()], providers: [EchoEndpoint, GuardedEndpoint, DenyAll] })
+class TestingModule {}
+
+describe.each(PLATFORMS)('connectSse on %s', (platform) => {
+  let app: TestApp;
+  const streams: SseTestStream[] = [];
+  const open = async (path: string, options?: Parameters<typeof connectSse>[2]) => {
+    const stream = await connectSse(app.app, path, options);
+    streams.push(stream);
+    return stream;
+  };
+
+  beforeAll(async () => {
+    app = await startApp(TestingModule, platform);
+  });
+  afterAll(async () => {
+    for (const stream of streams) stream.close();
+    await app?.close();
+  });
+
+  it('reads events as { event, data, id, retry } with status and headers', async () => {
+    const stream = await open('/echo');
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(await stream.next()).toEqual({ event: 'fields', data: '{"x":1}', id: '1', retry: 250 });
+    expect(await stream.next()).toEqual({
+      event: 'message',
+      data: 'plain',
+      id: undefined,
+      retry: 250,
+    });
+    expect(stream.lastEventId).toBe('1');
+  });
+
+  it('sends lastEventId as Last-Event-ID, and the headers given', async () => {
+    const stream = await open('/echo', { lastEventId: '42', headers: { 'X-Test': 'yes' } });
+    const [, , echo] = await stream.take(3);
+    expect(JSON.parse(echo.data)).toEqual({ method: 'GET', lastEventId: '42', header: 'yes' });
+  });
+
+  it('until() returns the events read up to the one that matches', async () => {
+    const stream = await open('/echo');
+    const events = await stream.until((e) => e.data === 'plain');
+    expect(events.map((e) => e.event)).toEqual(['fields', 'message']);
+  });
+
+  it('next() rejects after its timeout, naming the request and what arrived', async () => {
+    const stream = await open('/echo');
+    await stream.take(3);
+    await expect(stream.next({ timeout: 100 })).rejects.toThrow(
+      'connectSse: no event on GET /echo within 100 ms (3 received so far)',
+    );
+  });
+
+  it('next() rejects once the server ended the stream', async () => {
+    const stream = await open('/echo?end=1');
+    await stream.take(3);
+    await expect(stream.next()).rejects.toThrow(
+      'connectSse: the stream of GET /echo?end=1 ended (after 3 events)',
+    );
+    expect(stream.ended).toBe(true);
+  });
+
+  it('a refused request: status and headers set, next() rejects with the body', async () => {
+    const stream = await open('/guarded');
+    expect(stream.status).toBe(403);
+    expect(stream.headers['content-type']).toMatch(/^application\/json/);
+    await expect(stream.next()).rejects.toThrow(
+      /^connectSse: GET \/guarded answered 403 \(application\/json[^)]*\), not an event stream: \{.*"statusCode":403/,
+    );
+  });
+
+  it('close() ends the request; later reads reject', async () => {
+    const stream = await open('/echo');
+    await stream.next();
+    stream.close();
+    await expect(stream.next()).rejects.toThrow('was closed by the test');
+  });
+});
+
+describe('connectSse on an app that is not listening', () => {
+  it('listens on an ephemeral port of 127.0.0.1 first', async () => {
+    const app = await NestFactory.create(TestingModule, new ExpressAdapter(), { logger: false });
+    try {
+      const stream = await connectSse(app, '/echo');
+      expect((await stream.next()).event).toBe('fields');
+      expect(app.getHttpServer().address()).toMatchObject({ address: '127.0.0.1' });
+      stream.close();
+    } finally {
+      await app.close();
+    }
+  });
+});
