@@ -29,6 +29,7 @@ export {
   type SsePipeSource,
   type SsePipeOptions,
   type ObservableLike,
+  type SseMethod,
 } from './connection/index.js';
 export {
   BroadcastService,

@@ -5,6 +5,9 @@ export const NO_CHANNELS =
 
 export const CHANNEL_NAME_REQUIRED = 'Channel name must be a non-empty string';
 
+export const invalidMethod = (method: unknown) =>
+  `createSseHandler: method ${JSON.stringify(method)} is not one of 'GET', 'POST', 'PUT', 'PATCH', 'DELETE'`;
+
 export const closedConnection = (id: string) => `SSE connection ${id} is closed`;
 
 export const slowConsumerClosed = (

@@ -93,8 +93,11 @@ export class EndpointRunner {
     );
   }
 
-  /** Opens the stream and runs the hooks. Resolves once `onConnect` has settled. */
-  async start(connection: SseConnection): Promise<void> {
+  /**
+   * Opens the stream and runs the hooks. Resolves once `onConnect` has settled. `connectParams`
+   * follow `sse` in the call to `onConnect` (what Nest's parameter decorators resolved).
+   */
+  async start(connection: SseConnection, connectParams: readonly unknown[] = []): Promise<void> {
     const { registry } = this.runtime;
     const controller = controllerOf(connection);
     registry.add(connection);
@@ -113,7 +116,8 @@ export class EndpointRunner {
     });
     try {
       if (this.runtime.channels) await this.joinEndpointChannel(connection);
-      if (this.endpoint.onConnect && !connection.closed) await this.endpoint.onConnect(connection);
+      if (this.endpoint.onConnect && !connection.closed)
+        await this.endpoint.onConnect(connection, ...connectParams);
     } catch (error) {
       if (connection.closed && isClosedError(error)) return;
       this.logFailure('onConnect', error);

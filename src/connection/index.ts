@@ -14,6 +14,7 @@ export { CHANNEL_NAME_REQUIRED } from './connection.messages.js';
 export { SseClosedError } from './sse-closed.error.js';
 export type { SseDisconnectReason } from './disconnect-reason.js';
 export { SseRequest, type SseRequestInit } from './sse-request.js';
+export { SSE_METHODS, isSseMethod, type SseMethod } from './sse-method.js';
 export type {
   OnSseConnect,
   OnSseDisconnect,
