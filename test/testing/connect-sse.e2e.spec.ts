@@ -1,4 +1,13 @@
-import { Injectable, Module, UseGuards, type CanActivate } from '@nestjs/common';
+import {
+  Body,
+  Injectable,
+  Module,
+  UseGuards,
+  UsePipes,
+  ValidationPipe,
+  type CanActivate,
+} from '@nestjs/common';
+import { IsString } from 'class-validator';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { SseEndpoint, SseModule, type OnSseConnect, type SseConnection } from '../../src/index.js';
@@ -31,7 +40,25 @@ class DenyAll implements CanActivate {
 @UseGuards(DenyAll)
 class GuardedEndpoint {}
 
-@Module({ imports: [SseModule.forRoot()], providers: [EchoEndpoint, GuardedEndpoint, DenyAll] })
+class PromptDto {
+  @IsString()
+  prompt!: string;
+}
+
+/** A POST stream: echoes its validated body, then the body as the request saw it. */
+@SseEndpoint('/prompt', { method: 'POST' })
+class PromptEndpoint implements OnSseConnect {
+  @UsePipes(new ValidationPipe())
+  async onConnect(sse: SseConnection, @Body() body: PromptDto): Promise<void> {
+    await sse.sendEvent({ event: 'prompt', data: body.prompt });
+    await sse.sendJson({ body: sse.request.body, type: sse.request.headers['content-type'] });
+  }
+}
+
+@Module({
+  imports: [SseModule.forRoot()],
+  providers: [EchoEndpoint, GuardedEndpoint, DenyAll, PromptEndpoint],
+})
 class TestingModule {}
 
 describe.each(PLATFORMS)('connectSse on %s', (platform) => {
@@ -69,6 +96,31 @@ describe.each(PLATFORMS)('connectSse on %s', (platform) => {
     const stream = await open('/echo', { lastEventId: '42', headers: { 'X-Test': 'yes' } });
     const [, , echo] = await stream.take(3);
     expect(JSON.parse(echo.data)).toEqual({ method: 'GET', lastEventId: '42', header: 'yes' });
+  });
+
+  it('POSTs a body object as JSON', async () => {
+    const stream = await open('/prompt', { method: 'POST', body: { prompt: 'hi' } });
+    expect(stream.status).toBe(200);
+    const [prompt, echo] = await stream.take(2);
+    expect(prompt).toMatchObject({ event: 'prompt', data: 'hi' });
+    expect(JSON.parse(echo.data)).toEqual({ body: { prompt: 'hi' }, type: 'application/json' });
+  });
+
+  it('POSTs a string body as it is, with the content-type given', async () => {
+    const stream = await open('/prompt', {
+      method: 'post',
+      body: 'prompt=form',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect((await stream.next()).data).toBe('form');
+  });
+
+  it("a ValidationPipe's 400: next() rejects with the status and Nest's body", async () => {
+    const stream = await open('/prompt', { method: 'POST', body: { prompt: 42 } });
+    expect(stream.status).toBe(400);
+    await expect(stream.next()).rejects.toThrow(
+      /^connectSse: POST \/prompt answered 400 \(application\/json[^)]*\), not an event stream: .*prompt must be a string/,
+    );
   });
 
   it('until() returns the events read up to the one that matches', async () => {
