@@ -1,4 +1,4 @@
-import { parseLastEventId } from '../protocol/index.js';
+import { readResumePoint } from '../protocol/index.js';
 import type { ChannelMembership } from './channel-membership.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { SseEndpointHooks } from './endpoint-hooks.js';
@@ -57,11 +57,17 @@ export class EndpointRunner {
     this.limits.reserve(key);
     let started = false;
     try {
+      const { lastEventId, resuming } = readResumePoint(
+        request.headers['last-event-id'],
+        request.url,
+        this.options.lastEventIdQueryParam,
+      );
       const connection = new this.options.connectionClass({
         request,
         response,
         endpoint: this.path,
-        lastEventId: parseLastEventId(request.headers['last-event-id']),
+        lastEventId,
+        resuming,
         keepaliveScheduler: this.runtime.keepaliveScheduler,
         lifetimeScheduler: this.runtime.lifetimeScheduler,
         channels: this.runtime.channels,

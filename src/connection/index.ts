@@ -24,6 +24,7 @@ export type {
 export {
   resolveEndpointOptions,
   DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_LAST_EVENT_ID_QUERY_PARAM,
   type SseEndpointOptions,
   type ResolvedEndpointOptions,
   type SseConnectionClass,

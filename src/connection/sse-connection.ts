@@ -22,7 +22,10 @@ export interface SseConnectionInit {
   response: SseResponse;
   /** The endpoint's path pattern, e.g. `/rooms/:id`; also the name of its broadcast channel. */
   endpoint: string;
+  /** Where the request resumes from (`Last-Event-ID`, else the `lastEventId` query parameter). */
   lastEventId: string | null;
+  /** Whether the request sent a non-empty last event id, valid or not. */
+  resuming: boolean;
   keepaliveScheduler: KeepaliveScheduler;
   /** Absent when the connection runs without broadcasting (`join` then throws). */
   channels?: ChannelMembership;
@@ -50,9 +53,12 @@ export class SseConnection {
   readonly request: SseRequest;
   /** The endpoint's path pattern (its broadcast channel). */
   readonly endpoint: string;
-  /** The `Last-Event-ID` header; `null` when absent or malformed (over 1 KiB, NUL, CR or LF). */
+  /**
+   * The `Last-Event-ID` header, else the `lastEventId` query parameter (`lastEventIdQueryParam`);
+   * `null` when absent or malformed (over 1 KiB, NUL, CR or LF).
+   */
   readonly lastEventId: string | null;
-  /** Whether the request carried a non-empty `Last-Event-ID` header (valid or not). */
+  /** Whether the request carried a non-empty last event id, header or query (valid or not). */
   readonly resuming: boolean;
   readonly #core: ConnectionController;
   #stash: Record<string, unknown> | null = null;
