@@ -13,10 +13,15 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { SseEndpoint, SseModule, type OnSseConnect, type SseConnection } from '../../src/index.js';
 import { connectSse, type SseTestStream } from '../../src/testing/index.js';
 import { PLATFORMS, startApp, type TestApp } from '../helpers/platforms.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Sends what the test asks about: its fields, the request it saw, then ends when told. */
 @SseEndpoint('/echo', { retry: 250 })
-class EchoEndpoint implements OnSseConnect {
+class EchoEndpoint implements OnSseConnect, OnSseDisconnect {
+  readonly reasons = new Map<string, SseDisconnectReason>();
+  onDisconnect(sse: SseConnection, reason: SseDisconnectReason): void {
+    this.reasons.set(String(sse.request.query.tag), reason);
+  }
   async onConnect(sse: SseConnection): Promise<void> {
     await sse.sendEvent({ event: 'fields', id: '1', data: { x: 1 } });
     await sse.send('plain');
@@ -106,13 +111,19 @@ describe.each(PLATFORMS)('connectSse on %s', (platform) => {
     expect(JSON.parse(echo.data)).toEqual({ body: { prompt: 'hi' }, type: 'application/json' });
   });
 
-  it('POSTs a string body as it is, with the content-type given', async () => {
+  it('POSTs a string or bytes as they are, with the content-type given', async () => {
     const stream = await open('/prompt', {
       method: 'post',
       body: 'prompt=form',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     });
     expect((await stream.next()).data).toBe('form');
+    const bytes = await open('/prompt', {
+      method: 'POST',
+      body: new TextEncoder().encode('{"prompt":"bytes"}'),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect((await bytes.next()).data).toBe('bytes');
   });
 
   it("a ValidationPipe's 400: next() rejects with the status and Nest's body", async () => {
@@ -155,11 +166,14 @@ describe.each(PLATFORMS)('connectSse on %s', (platform) => {
     );
   });
 
-  it('close() ends the request; later reads reject', async () => {
-    const stream = await open('/echo');
+  it("close() ends the request as a closed tab does ('client'); later reads reject", async () => {
+    const stream = await open('/echo?tag=closing');
     await stream.next();
     stream.close();
     await expect(stream.next()).rejects.toThrow('was closed by the test');
+    const reasons = app.app.get(EchoEndpoint).reasons;
+    await waitUntil(() => reasons.has('closing'), 'onDisconnect');
+    expect(reasons.get('closing')).toBe('client');
   });
 });
 
