@@ -4,6 +4,9 @@ export {
   parseLastEventId,
   eventStreamHeaders,
   type SseEvent,
+  type SseEventMap,
+  type SseEventOf,
+  type TypedSseEvent,
 } from './protocol/index.js';
 export {
   SseConnection,
@@ -30,9 +33,11 @@ export {
   type SsePipeOptions,
   type ObservableLike,
   type SseMethod,
+  type EventMapOf,
 } from './connection/index.js';
 export {
   BroadcastService,
+  SseChannel,
   MemoryTransport,
   RedisTransport,
   SseTransportError,

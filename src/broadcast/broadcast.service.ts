@@ -1,6 +1,7 @@
-import { encodeEvent, type SseEvent } from '../protocol/index.js';
+import { encodeEvent, type SseEvent, type SseEventMap } from '../protocol/index.js';
 import { CHANNEL_NAME_REQUIRED, type SseConnection } from '../connection/index.js';
 import { BROADCAST_MESSAGES } from './broadcast.messages.js';
+import { SseChannel } from './sse-channel.js';
 import type { SseTransport, TransportState } from './sse-transport.js';
 
 export interface PublishOptions {
@@ -62,6 +63,18 @@ export class BroadcastService {
       except: exceptIds(options.except),
       history: options.history,
     });
+  }
+
+  /**
+   * `channel` seen through an event map: `broadcast.channel<Events>('user:42').publish('notification',
+   * { text })` checks the event name and its data at compile time. `publish(channel, event)` keeps
+   * taking anything.
+   */
+  channel<E extends SseEventMap = SseEventMap>(channel: string): SseChannel<E> {
+    if (typeof channel !== 'string' || channel.length === 0) {
+      throw new TypeError(CHANNEL_NAME_REQUIRED);
+    }
+    return new SseChannel<E>(this, channel);
   }
 
   /** Publishes to every connection of an endpoint, given its class or its path pattern. */

@@ -4,6 +4,7 @@ export {
   type PublishOptions,
   type EndpointChannelResolver,
 } from './broadcast.service.js';
+export { SseChannel } from './sse-channel.js';
 export { ChannelHub } from './channel-hub.js';
 export {
   SseTransportError,

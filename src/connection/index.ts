@@ -1,4 +1,9 @@
-export { SseConnection, type SseConnectionInit, type SseResponse } from './sse-connection.js';
+export {
+  SseConnection,
+  type SseConnectionInit,
+  type SseResponse,
+  type EventMapOf,
+} from './sse-connection.js';
 export type { SsePipeSource } from './pipe/pipe-source.js';
 export { isSseEventShaped, type SsePipeOptions } from './pipe/piped-event.js';
 export type { ObservableLike } from './pipe/observable-iterator.js';

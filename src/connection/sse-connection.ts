@@ -1,6 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
-import { encodeComment, encodeData, encodeEvent, type SseEvent } from '../protocol/index.js';
+import {
+  encodeComment,
+  encodeData,
+  encodeEvent,
+  type SseEvent,
+  type SseEventMap,
+  type SseEventOf,
+} from '../protocol/index.js';
 import type { ChannelMembership } from './channel-membership.js';
 import { ConnectionController, type SseCloseListener } from './connection-controller.js';
 import type { SseDisconnectReason } from './disconnect-reason.js';
@@ -12,6 +19,14 @@ import type { SseCounters } from './sse-counters.js';
 import type { SseLogger } from './sse-logger.js';
 import type { SseRequest } from './sse-request.js';
 import type { WriteLimits } from './write-budget.js';
+
+/** Carries a connection's event map, for the compiler only (no such property exists). */
+declare const eventMap: unique symbol;
+
+/** The event map `E` of an `SseConnection<E>` (or a subclass of one). */
+export type EventMapOf<C> = C extends { readonly [eventMap]?: infer E extends SseEventMap }
+  ? E
+  : SseEventMap;
 
 /** The Node response an event stream is written to (HTTP/1.1 or HTTP/2 compatibility API). */
 export type SseResponse = ServerResponse | Http2ServerResponse;
@@ -45,8 +60,16 @@ export interface SseConnectionInit {
  * the connection is closed; `trySend*` are synchronous, never throw for a closed connection and
  * return `false` instead. Invalid fields (`event`/`id` with a line break, a bad `retry`) throw
  * `TypeError` from `send*` and make `trySend*` return `false`.
+ *
+ * `SseConnection<Events>`, with `Events` an event map such as
+ * `{ notification: { text: string }; ping: undefined }`, checks `sendEvent` / `trySendEvent` at
+ * compile time: a declared `event` name with its declared `data`. Without a type argument any
+ * `SseEvent` goes. Types only: the same object at run time.
  */
-export class SseConnection {
+export class SseConnection<E extends SseEventMap = SseEventMap> {
+  // Read from `this` by sendEvent: `E` stays covariant, so an `SseConnection<Events>` goes
+  // wherever an `SseConnection` does.
+  declare readonly [eventMap]?: E;
   /** A unique id (UUID), usable in `publish(..., { except })` from any process. */
   readonly id: string;
   /** The request that opened the stream. */
@@ -67,7 +90,8 @@ export class SseConnection {
     this.request = init.request;
     this.endpoint = init.endpoint;
     this.lastEventId = init.lastEventId;
-    this.#core = new ConnectionController(this, init);
+    // The event map is a compile-time view only: the controller sees the one runtime class.
+    this.#core = new ConnectionController(this as SseConnection, init);
     this.id = this.#core.id;
     this.resuming = this.#core.resume.resuming;
   }
@@ -112,9 +136,12 @@ export class SseConnection {
     return this.#core.write(encodeData(JSON.stringify(value) ?? 'null'));
   }
 
-  /** Sends an event with optional `event`, `id` and `retry` fields. */
-  sendEvent(event: SseEvent): Promise<void> {
-    return this.#core.write(encodeEvent(event));
+  /** Sends an event with optional `event`, `id` and `retry` fields (checked against `E`). */
+  sendEvent<C extends SseConnection<any>>(
+    this: C,
+    event: SseEventOf<EventMapOf<C>>,
+  ): Promise<void> {
+    return this.#core.write(encodeEvent(event as SseEvent));
   }
 
   /** Sends a comment line, which clients ignore. */
@@ -133,8 +160,8 @@ export class SseConnection {
   }
 
   /** Like `sendEvent`, but synchronous: `false` when closed or a field is invalid, never throws. */
-  trySendEvent(event: SseEvent): boolean {
-    return this.#core.tryWrite(() => encodeEvent(event));
+  trySendEvent<C extends SseConnection<any>>(this: C, event: SseEventOf<EventMapOf<C>>): boolean {
+    return this.#core.tryWrite(() => encodeEvent(event as SseEvent));
   }
 
   /**

@@ -9,6 +9,7 @@ export {
   ID_LINE_PREFIX,
 } from './encode-event.js';
 export { assertEventId, assertEventName, assertRetry } from './validate-fields.js';
+export type { SseEventMap, SseEventOf, TypedSseEvent, TypedPublishArgs } from './typed-events.js';
 export {
   parseLastEventId,
   readResumePoint,
