@@ -29,6 +29,9 @@ export {
   type SseHandler,
   type SseHandlerOptions,
   type SseLogger,
+  type SsePipeSource,
+  type SsePipeOptions,
+  type ObservableLike,
   type SseMethod,
   type EventMapOf,
 } from './connection/index.js';

@@ -50,7 +50,7 @@ export class ConnectionController implements ChannelMember, KeepaliveTarget, Lif
   private readonly keepaliveScheduler: KeepaliveScheduler;
   private readonly lifetimeScheduler: LifetimeScheduler;
   private readonly membership: ChannelMembership | undefined;
-  private readonly logger: SseLogger;
+  readonly logger: SseLogger;
   private readonly counters: SseCounters;
   private isClosed = false;
   private reason: SseDisconnectReason | null = null;

@@ -4,6 +4,9 @@ export {
   type SseResponse,
   type EventMapOf,
 } from './sse-connection.js';
+export type { SsePipeSource } from './pipe/pipe-source.js';
+export { isSseEventShaped, type SsePipeOptions } from './pipe/piped-event.js';
+export type { ObservableLike } from './pipe/observable-iterator.js';
 export {
   controllerOf,
   type ConnectionController,

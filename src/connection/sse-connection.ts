@@ -13,6 +13,8 @@ import { ConnectionController, type SseCloseListener } from './connection-contro
 import type { SseDisconnectReason } from './disconnect-reason.js';
 import type { KeepaliveScheduler } from './keepalive-scheduler.js';
 import type { LifetimeScheduler } from './lifetime-scheduler.js';
+import { pipeSource, type SsePipeSource } from './pipe/pipe-source.js';
+import type { SsePipeOptions } from './pipe/piped-event.js';
 import type { SseCounters } from './sse-counters.js';
 import type { SseLogger } from './sse-logger.js';
 import type { SseRequest } from './sse-request.js';
@@ -160,6 +162,35 @@ export class SseConnection<E extends SseEventMap = SseEventMap> {
   /** Like `sendEvent`, but synchronous: `false` when closed or a field is invalid, never throws. */
   trySendEvent<C extends SseConnection<any>>(this: C, event: SseEventOf<EventMapOf<C>>): boolean {
     return this.#core.tryWrite(() => encodeEvent(event as SseEvent));
+  }
+
+  /**
+   * Sends each item of `source` — an async iterable (an async generator), an iterable, or an rxjs
+   * `Observable` — as one event, one at a time: the next item is read only once the previous one
+   * reached the socket (after `drain` when the client reads slowly). An item is sent as it is
+   * when it is SseEvent-shaped (a plain object with an own `data` and no keys but `data`,
+   * `event`, `id`, `retry`); any other item becomes the `data` (a string as it is, else JSON).
+   * `options.map(item)` shapes items into events instead; `options.event` names the events that
+   * have no name of their own.
+   *
+   * Resolves when the source completes. When the client leaves, the source is stopped —
+   * `return()` on its iterator (a generator's `finally` runs after the item it is working on),
+   * `unsubscribe()` on an Observable — and the pipe rejects with {@link SseClosedError}; hand
+   * {@link SseConnection.signal} to the `fetch` behind the source to cancel it too. When the
+   * source throws, the error is logged and rejects the pipe; the stream stays open unless you
+   * close it. An Observable cannot be paused: what it emits while a write waits is queued.
+   *
+   * @example A one-shot stream, ended by an `event: done` the client waits for:
+   * ```ts
+   * async onConnect(sse: SseConnection) {
+   *   await sse.pipe(model.tokens(prompt, sse.signal), { event: 'token' });
+   *   await sse.sendEvent({ event: 'done', data: '' });
+   *   sse.close();
+   * }
+   * ```
+   */
+  pipe<T>(source: SsePipeSource<T>, options?: SsePipeOptions<T>): Promise<void> {
+    return pipeSource(this.#core, source, options);
   }
 
   /** Changes this connection's keepalive interval (seconds; 0 turns it off). */
