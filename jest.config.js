@@ -6,6 +6,7 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // the README's snippets import the package by name (test/readme)
     '^nestjs-sse-endpoint$': '<rootDir>/src/index.ts',
+    '^nestjs-sse-endpoint/testing$': '<rootDir>/src/testing/index.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { SseModule } from '../src/index.js';
 import { AdminEventsEndpoint, AdminTokenGuard } from './admin-events.endpoint.js';
+import { ChatEndpoint, ChatStatsController } from './chat.endpoint.js';
 import { EventsEndpoint } from './events.endpoint.js';
+import { FakeModel } from './fake-model.js';
 import { NotificationsEndpoint } from './notifications.endpoint.js';
 import { NotifyController } from './notify.controller.js';
 import { PageController } from './page.controller.js';
@@ -23,13 +25,15 @@ import { UserDirectory } from './user-directory.js';
       }),
     }),
   ],
-  controllers: [PageController, NotifyController],
+  controllers: [PageController, NotifyController, ChatStatsController],
   providers: [
     UserDirectory,
     AdminTokenGuard,
     NotificationsEndpoint,
     EventsEndpoint,
     AdminEventsEndpoint,
+    FakeModel,
+    ChatEndpoint,
   ],
 })
 export class AppModule {}

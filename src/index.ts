@@ -4,6 +4,9 @@ export {
   parseLastEventId,
   eventStreamHeaders,
   type SseEvent,
+  type SseEventMap,
+  type SseEventOf,
+  type TypedSseEvent,
 } from './protocol/index.js';
 export {
   SseConnection,
@@ -26,9 +29,15 @@ export {
   type SseHandler,
   type SseHandlerOptions,
   type SseLogger,
+  type SsePipeSource,
+  type SsePipeOptions,
+  type ObservableLike,
+  type SseMethod,
+  type EventMapOf,
 } from './connection/index.js';
 export {
   BroadcastService,
+  SseChannel,
   MemoryTransport,
   RedisTransport,
   SseTransportError,
@@ -42,6 +51,7 @@ export {
   type SseTransportOptions,
   type RedisTransportOptions,
   type TransportSink,
+  type LocalPresence,
   type TransportState,
   type Broadcaster,
   type HistoryOptions,

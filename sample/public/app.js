@@ -25,8 +25,20 @@ function describe(data) {
   }
 }
 
-/** Opens one EventSource and mirrors its state, reconnects and events into the page. */
-function openStream(name, url, eventTypes) {
+/**
+ * Opens one EventSource and mirrors its state, reconnects and events into the page. With
+ * `resumable`, the last event id is kept in sessionStorage and, after a reload, the stream reopens
+ * with `?lastEventId=`: an EventSource sends `Last-Event-ID` only on its own reconnects.
+ */
+function openStream(name, url, eventTypes, resumable = false) {
+  const storageKey = `sse-demo:${name}:last-event-id`;
+  if (resumable) {
+    const stored = sessionStorage.getItem(storageKey);
+    if (stored) {
+      url += `${url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(stored)}`;
+      $(`${name}-last-id`).textContent = stored;
+    }
+  }
   const state = $(`${name}-state`);
   let opened = 0;
   let source;
@@ -56,7 +68,10 @@ function openStream(name, url, eventTypes) {
   });
   for (const type of eventTypes) {
     source.addEventListener(type, (event) => {
-      if (event.lastEventId) $(`${name}-last-id`).textContent = event.lastEventId;
+      if (event.lastEventId) {
+        $(`${name}-last-id`).textContent = event.lastEventId;
+        if (resumable) sessionStorage.setItem(storageKey, event.lastEventId);
+      }
       const id = event.lastEventId ? ` #${event.lastEventId}` : '';
       log(`${name}-log`, `${type}${id}: ${describe(event.data)}`);
     });
@@ -95,6 +110,83 @@ $('drop-form').addEventListener('submit', (event) => {
   void post('/streams/drop', {});
 });
 
+// The chat: POST /chat streams the answer's tokens; fetch and a ReadableStream reader read them
+// (an EventSource can only GET). Stop aborts the fetch: the server sees the stream close and
+// stops the model.
+let chatAbort = null;
+
+function setChatState(text) {
+  $('chat-state').textContent = text;
+  $('chat-state').className = `state ${text}`;
+  $('chat-send').disabled = text === 'streaming';
+  $('chat-stop').disabled = text !== 'streaming';
+}
+
+/** Splits an event stream's text into events: `{ event, data }` for each blank-line-ended block. */
+function createEventStreamParser(onEvent) {
+  let buffer = '';
+  return (text) => {
+    buffer += text;
+    const blocks = buffer.split(/\r\n\r\n|\n\n|\r\r/);
+    buffer = blocks.pop();
+    for (const block of blocks) {
+      const event = { event: 'message', data: [] };
+      for (const line of block.split(/\r\n|\n|\r/)) {
+        const colon = line.indexOf(':');
+        if (colon === 0) continue; // a comment (keepalive)
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'event') event.event = value;
+        if (field === 'data') event.data.push(value);
+      }
+      if (event.data.length > 0) onEvent({ event: event.event, data: event.data.join('\n') });
+    }
+  };
+}
+
+async function ask(prompt) {
+  chatAbort = new AbortController();
+  $('chat-answer').textContent = '';
+  $('chat-tokens').textContent = '0';
+  setChatState('streaming');
+  let tokens = 0;
+  let finished = false;
+  const parse = createEventStreamParser(({ event, data }) => {
+    if (event === 'token') {
+      $('chat-answer').textContent += data;
+      $('chat-tokens').textContent = String(++tokens);
+    } else if (event === 'done') finished = true;
+  });
+  try {
+    const response = await fetch('/chat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ prompt, maxTokens: Number($('chat-max-tokens').value) }),
+      signal: chatAbort.signal,
+    });
+    if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      parse(value);
+    }
+    setChatState(finished ? 'done' : 'closed');
+  } catch (error) {
+    if (chatAbort.signal.aborted) setChatState('stopped');
+    else {
+      setChatState('error');
+      $('chat-answer').textContent += ` [${error.message}]`;
+    }
+  }
+}
+
+$('chat-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void ask($('chat-prompt').value);
+});
+$('chat-stop').addEventListener('click', () => chatAbort?.abort());
+
 $('protocol').textContent =
   `Page served over ${location.protocol === 'https:' ? 'HTTPS' : 'HTTP'}.`;
 
@@ -127,7 +219,7 @@ if (many > 0) {
   }
 } else {
   const token = params.get('token') ?? 'alice';
-  openStream('events', '/events', ['hello', 'broadcast', 'bye']);
+  openStream('events', '/events', ['hello', 'broadcast', 'bye'], true);
   openStream('notifications', `/notifications?token=${encodeURIComponent(token)}`, [
     'connected',
     'notification',

@@ -42,6 +42,12 @@ export const BROADCAST_MESSAGES = {
     `Redis transport: ${what} reached Redis after its ${ms} ms deadline and did nothing (Redis slow or hung?)`,
   redisLostInFlight: (what: string) =>
     `Redis transport: ${what}: the connection to Redis closed while it was in flight; it may or may not have been delivered (outcome 'unknown')`,
+  presenceTiming: (interval: unknown, ttl: unknown) =>
+    `presence needs a positive interval and a ttl at least twice as long (ms), got interval ${String(interval)}, ttl ${String(ttl)}`,
+  presenceOff:
+    'Redis transport: global count unavailable: presence is off (transport option presence: false)',
+  redisNotConnected: (what: string) =>
+    `Redis transport: ${what} failed: not connected to Redis (unreachable?)`,
   resubscribeFailed: (message: string) => `Resubscribing to Redis channels failed: ${message}`,
   garbageOnChannel: (name: string) =>
     `Skipped a message on Redis channel "${name}" that is not an SSE frame of this library ` +

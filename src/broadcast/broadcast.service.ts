@@ -1,6 +1,7 @@
-import { encodeEvent, type SseEvent } from '../protocol/index.js';
+import { encodeEvent, type SseEvent, type SseEventMap } from '../protocol/index.js';
 import { CHANNEL_NAME_REQUIRED, type SseConnection } from '../connection/index.js';
 import { BROADCAST_MESSAGES } from './broadcast.messages.js';
+import { SseChannel } from './sse-channel.js';
 import type { SseTransport, TransportState } from './sse-transport.js';
 
 export interface PublishOptions {
@@ -64,6 +65,18 @@ export class BroadcastService {
     });
   }
 
+  /**
+   * `channel` seen through an event map: `broadcast.channel<Events>('user:42').publish('notification',
+   * { text })` checks the event name and its data at compile time. `publish(channel, event)` keeps
+   * taking anything.
+   */
+  channel<E extends SseEventMap = SseEventMap>(channel: string): SseChannel<E> {
+    if (typeof channel !== 'string' || channel.length === 0) {
+      throw new TypeError(CHANNEL_NAME_REQUIRED);
+    }
+    return new SseChannel<E>(this, channel);
+  }
+
   /** Publishes to every connection of an endpoint, given its class or its path pattern. */
   toEndpoint(
     endpoint: Function | string,
@@ -84,6 +97,22 @@ export class BroadcastService {
   /** Connections in this process: in `channel`, or all of them. */
   localCount(channel?: string): number {
     return channel === undefined ? this.channels.connectionCount() : this.channels.count(channel);
+  }
+
+  /**
+   * Connections in `channel` (or all of them, without one) across every process: the "N watching"
+   * figure. On memory, the local count. On Redis, this process's count is exact and the other
+   * processes' are at most about a second old (each tells Redis its counts every second); a
+   * process that stopped without closing (crashed, killed) drops out within 5 seconds (the
+   * transport's `presence` option sets both), one that closed at once. Rejects
+   * with `SseTransportError` when Redis can't be asked (unreachable or hung past
+   * `publishTimeout`): catch it to show `localCount()` instead, or nothing.
+   */
+  globalCount(channel?: string): Promise<number> {
+    if (channel !== undefined && (typeof channel !== 'string' || channel.length === 0)) {
+      throw new TypeError(CHANNEL_NAME_REQUIRED);
+    }
+    return this.transport.globalCount?.(channel) ?? Promise.resolve(this.localCount(channel));
   }
 }
 

@@ -36,6 +36,8 @@ export class ChannelHub implements ChannelMembership {
   private interruptedAfter: string | undefined;
   /** Channels each connection is in, so `connectionCount` is O(1). */
   private readonly channelCounts = new Map<ChannelMember, number>();
+  /** Told each time a channel's member count changes (presence), if anyone listens. */
+  private countChanged: ((channel: string) => void) | null = null;
 
   constructor(
     private readonly transport: SseTransport,
@@ -95,7 +97,7 @@ export class ChannelHub implements ChannelMembership {
   join(connection: ChannelMember, channel: string): Promise<void> {
     const state = this.stateOf(channel);
     const subscribed = this.subscribe(channel);
-    if (!state.members.has(connection)) this.addMember(state, connection);
+    if (!state.members.has(connection)) this.addMember(state, connection, channel);
     if (!connection.resume.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
       return subscribed;
     }
@@ -114,6 +116,7 @@ export class ChannelHub implements ChannelMembership {
     const state = this.channels.get(channel);
     if (!state?.members.delete(connection)) return;
     this.countLeft(connection);
+    this.countChanged?.(channel);
     if (state.replaying?.has(connection)) this.replays.drop(connection, channel);
     if (state.members.size > 0) return;
     this.channels.delete(channel);
@@ -131,6 +134,11 @@ export class ChannelHub implements ChannelMembership {
   /** Local connections in at least one channel. */
   connectionCount(): number {
     return this.channelCounts.size;
+  }
+
+  /** Calls `listener` with a channel each time its member count changes (one listener). */
+  watch(listener: (channel: string) => void): void {
+    this.countChanged = listener;
   }
 
   /** Channels with at least one local member. */
@@ -212,9 +220,10 @@ export class ChannelHub implements ChannelMembership {
     if (state.replaying.size === 0) state.replaying = null;
   }
 
-  private addMember(state: ChannelState, connection: ChannelMember): void {
+  private addMember(state: ChannelState, connection: ChannelMember, channel: string): void {
     state.members.add(connection);
     this.channelCounts.set(connection, (this.channelCounts.get(connection) ?? 0) + 1);
+    this.countChanged?.(channel);
   }
 
   private countLeft(connection: ChannelMember): void {

@@ -53,6 +53,12 @@ export async function createBroadcaster(options: BroadcasterOptions = {}): Promi
   const counted = registry
     ? { count: (channel: string) => channels.count(channel), connectionCount: () => registry.size }
     : channels;
+  transport.startPresence?.({
+    count: (channel) => counted.count(channel),
+    connectionCount: () => counted.connectionCount(),
+    channels: () => channels.channelNames(),
+    watch: (listener) => channels.watch(listener),
+  });
   const broadcast = new BroadcastService(counted, transport, options.resolveEndpoint);
   return { broadcast, channels, close: () => channels.close() };
 }

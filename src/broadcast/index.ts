@@ -4,6 +4,7 @@ export {
   type PublishOptions,
   type EndpointChannelResolver,
 } from './broadcast.service.js';
+export { SseChannel } from './sse-channel.js';
 export { ChannelHub } from './channel-hub.js';
 export {
   SseTransportError,
@@ -16,6 +17,7 @@ export {
   type SseTransport,
   type TransportEvents,
   type TransportSink,
+  type LocalPresence,
   type TransportState,
 } from './sse-transport.js';
 export type { LiveGapPolicy } from './history/live-catch-up.js';

@@ -22,6 +22,18 @@ export interface TransportEvents {
   resubscribed(channels: readonly string[]): void;
 }
 
+/** What this process counts, for a transport that tells the other processes (presence). */
+export interface LocalPresence {
+  /** Local members of `channel`. */
+  count(channel: string): number;
+  /** Local connections (in any channel). */
+  connectionCount(): number;
+  /** Channels with at least one local member. */
+  channels(): Iterable<string>;
+  /** Calls `listener` with a channel each time its local member count changes. */
+  watch(listener: (channel: string) => void): void;
+}
+
 export interface TransportPublishOptions {
   except?: readonly string[];
   /** `false`: live only, even on a channel with history (not stored, no id). */
@@ -62,6 +74,17 @@ export interface SseTransport {
    * Leave it out when delivery is synchronous.
    */
   barrier?(): Promise<void>;
+  /**
+   * Optional capability, with `globalCount`: starts telling the other processes this process's
+   * counts (`local`). Called once, after `start`. A transport that reaches one process leaves
+   * both out: its global count is the local count.
+   */
+  startPresence?(local: LocalPresence): void;
+  /**
+   * Connections in `channel` (or in total, without one) across every process. Rejects with
+   * `SseTransportError` when it can't be counted (e.g. Redis unreachable).
+   */
+  globalCount?(channel?: string): Promise<number>;
   readonly state: TransportState;
   /** Releases what the transport opened. */
   close(): Promise<void>;

@@ -50,7 +50,7 @@ export class ConnectionController implements ChannelMember, KeepaliveTarget, Lif
   private readonly keepaliveScheduler: KeepaliveScheduler;
   private readonly lifetimeScheduler: LifetimeScheduler;
   private readonly membership: ChannelMembership | undefined;
-  private readonly logger: SseLogger;
+  readonly logger: SseLogger;
   private readonly counters: SseCounters;
   private isClosed = false;
   private reason: SseDisconnectReason | null = null;
@@ -67,8 +67,7 @@ export class ConnectionController implements ChannelMember, KeepaliveTarget, Lif
   ) {
     controllers.set(connection, this);
     this.lastEventId = init.lastEventId;
-    const header = init.request.headers['last-event-id'];
-    this.resume = new ResumeState(header !== undefined && header !== '');
+    this.resume = new ResumeState(init.resuming);
     this.writer = createResponseWriter(init.response);
     this.keepaliveScheduler = init.keepaliveScheduler;
     this.lifetimeScheduler = init.lifetimeScheduler;

@@ -5,6 +5,9 @@ export const NO_CHANNELS =
 
 export const CHANNEL_NAME_REQUIRED = 'Channel name must be a non-empty string';
 
+export const invalidMethod = (method: unknown) =>
+  `createSseHandler: method ${JSON.stringify(method)} is not one of 'GET', 'POST', 'PUT', 'PATCH', 'DELETE'`;
+
 export const closedConnection = (id: string) => `SSE connection ${id} is closed`;
 
 export const slowConsumerClosed = (
@@ -35,3 +38,14 @@ export const notLiveOnEndpointChannel = (id: string, path: string, message: stri
 
 export const failedBeforeOpen = (path: string, message: string) =>
   `SSE endpoint ${path} failed before the stream opened: ${message}`;
+
+export const NOT_A_PIPE_SOURCE =
+  'sse.pipe() takes an AsyncIterable, an Iterable (not a string) or an Observable';
+
+export const PIPE_MAP_NOT_AN_EVENT = 'The map of sse.pipe() must return an SseEvent object';
+
+export const pipeSourceFailed = (id: string, endpoint: string, message: string) =>
+  `The source piped to SSE connection ${id} on ${endpoint} failed: ${message}`;
+
+export const stoppingPipeSource = (id: string) =>
+  `Stopping the source piped to SSE connection ${id}`;

@@ -10,16 +10,22 @@ import { EndpointRunner } from './endpoint-runner.js';
 import type { SseRejection } from './connection-limits.js';
 import { SseConnection } from './sse-connection.js';
 import { consoleLogger, describeError, type SseLogger } from './sse-logger.js';
-import { failedBeforeOpen } from './connection.messages.js';
+import { failedBeforeOpen, invalidMethod } from './connection.messages.js';
 import { SseRequest } from './sse-request.js';
+import { isSseMethod, type SseMethod } from './sse-method.js';
 
 export interface SseHandlerOptions extends SseEndpointOptions {
   /**
    * The path the handler serves (other paths: `404`), its name in logs and its broadcast channel;
    * `:name` segments match one segment each and become `sse.request.params`. Unset: every path is
-   * served, and the name and channel are `'/'`. Methods other than `GET` get `405` either way.
+   * served, and the name and channel are `'/'`. Methods other than `method` get `405` either way.
    */
   path?: string;
+  /**
+   * The method served (default `'GET'`). With `'POST'` (`PUT`, `PATCH`, `DELETE`) the body is not
+   * read: `sse.request.body` is `undefined`, and `sse.request.raw` is the unread `IncomingMessage`.
+   */
+  method?: SseMethod;
   /** Route params to expose as `sse.request.params`, instead of those `path` matched. */
   params?: (request: IncomingMessage) => Record<string, string>;
   /** Channels for `sse.join` — e.g. `createBroadcaster().channels`. Without it, `join` rejects. */
@@ -56,6 +62,13 @@ export function createSseHandler(
 ): SseHandler {
   const logger = options.logger ?? consoleLogger;
   const path = options.path ?? '/';
+  const method = options.method ?? 'GET';
+  if (!isSseMethod(method)) throw new TypeError(invalidMethod(method));
+  const methodNotAllowed: SseRejection = {
+    status: 405,
+    message: 'Method Not Allowed',
+    headers: { Allow: method },
+  };
   const route = options.path === undefined ? null : new RoutePattern(options.path);
   const runtime = new ConnectionRuntime({
     logger,
@@ -80,10 +93,10 @@ export function createSseHandler(
     const url = new URL(request.url ?? '/', 'http://localhost');
     const matched = route ? route.match(url.pathname) : {};
     if (!matched) return refuse(response, NOT_FOUND);
-    if (request.method !== 'GET') return refuse(response, METHOD_NOT_ALLOWED);
+    if (request.method !== method) return refuse(response, methodNotAllowed);
     const prepared = await runner.prepare(
       new SseRequest({
-        method: request.method ?? 'GET',
+        method,
         url: request.url ?? '/',
         path: url.pathname,
         headers: request.headers,
@@ -114,8 +127,3 @@ export function createSseHandler(
 }
 
 const NOT_FOUND: SseRejection = { status: 404, message: 'Not Found' };
-const METHOD_NOT_ALLOWED: SseRejection = {
-  status: 405,
-  message: 'Method Not Allowed',
-  headers: { Allow: 'GET' },
-};

@@ -1,9 +1,14 @@
 import type { SseDisconnectReason } from './disconnect-reason.js';
 import type { SseConnection } from './sse-connection.js';
 
-/** `onConnect` runs once per connection, after the stream is open (headers flushed). */
+/**
+ * `onConnect` runs once per connection, after the stream is open (headers flushed). Under Nest,
+ * parameters after `sse` may carry Nest's parameter decorators (`@Body()`, `@Query()`,
+ * `@Param()`, `@Headers()`, `@Req()`, custom ones): they are resolved through the pipes before
+ * the stream opens, so a failed validation answers 400 instead of opening it.
+ */
 export interface OnSseConnect<C extends SseConnection = SseConnection> {
-  onConnect(sse: C): void | Promise<void>;
+  onConnect(sse: C, ...params: any[]): void | Promise<void>;
 }
 
 /**

@@ -35,7 +35,17 @@ export interface SseEndpointOptions {
   connectionKey?: SseConnectionKey;
   /** Seconds (±10 % jitter) after which a stream ends with a `retry:` hint, reason `'lifetime'`. */
   maxLifetime?: number;
+  /**
+   * The query parameter read as the last event id when a request has no `Last-Event-ID` header
+   * (an `EventSource` sends the header only on its own reconnections, never after a page reload):
+   * `new EventSource('/events?lastEventId=' + id)` resumes as a reconnection does. The header wins
+   * when both are sent; the same validation applies. Default `'lastEventId'`; `false` turns it off.
+   */
+  lastEventIdQueryParam?: string | false;
 }
+
+/** Default of `lastEventIdQueryParam`. */
+export const DEFAULT_LAST_EVENT_ID_QUERY_PARAM = 'lastEventId';
 
 /** Default of `maxBufferedBytes`: 1 MiB. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -57,6 +67,10 @@ export function resolveEndpointOptions(
     maxConnectionsPerKey: options.maxConnectionsPerKey ?? defaults.maxConnectionsPerKey,
     connectionKey: options.connectionKey ?? defaults.connectionKey,
     maxLifetime: options.maxLifetime ?? defaults.maxLifetime,
+    lastEventIdQueryParam:
+      options.lastEventIdQueryParam ??
+      defaults.lastEventIdQueryParam ??
+      DEFAULT_LAST_EVENT_ID_QUERY_PARAM,
   };
 }
 
@@ -71,4 +85,5 @@ export interface ResolvedEndpointOptions {
   maxConnectionsPerKey: number | undefined;
   connectionKey: SseConnectionKey | undefined;
   maxLifetime: number | undefined;
+  lastEventIdQueryParam: string | false;
 }

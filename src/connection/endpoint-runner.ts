@@ -1,4 +1,4 @@
-import { parseLastEventId } from '../protocol/index.js';
+import { readResumePoint } from '../protocol/index.js';
 import type { ChannelMembership } from './channel-membership.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { SseEndpointHooks } from './endpoint-hooks.js';
@@ -57,11 +57,17 @@ export class EndpointRunner {
     this.limits.reserve(key);
     let started = false;
     try {
+      const { lastEventId, resuming } = readResumePoint(
+        request.headers['last-event-id'],
+        request.url,
+        this.options.lastEventIdQueryParam,
+      );
       const connection = new this.options.connectionClass({
         request,
         response,
         endpoint: this.path,
-        lastEventId: parseLastEventId(request.headers['last-event-id']),
+        lastEventId,
+        resuming,
         keepaliveScheduler: this.runtime.keepaliveScheduler,
         lifetimeScheduler: this.runtime.lifetimeScheduler,
         channels: this.runtime.channels,
@@ -93,8 +99,11 @@ export class EndpointRunner {
     );
   }
 
-  /** Opens the stream and runs the hooks. Resolves once `onConnect` has settled. */
-  async start(connection: SseConnection): Promise<void> {
+  /**
+   * Opens the stream and runs the hooks. Resolves once `onConnect` has settled. `connectParams`
+   * follow `sse` in the call to `onConnect` (what Nest's parameter decorators resolved).
+   */
+  async start(connection: SseConnection, connectParams: readonly unknown[] = []): Promise<void> {
     const { registry } = this.runtime;
     const controller = controllerOf(connection);
     registry.add(connection);
@@ -113,7 +122,8 @@ export class EndpointRunner {
     });
     try {
       if (this.runtime.channels) await this.joinEndpointChannel(connection);
-      if (this.endpoint.onConnect && !connection.closed) await this.endpoint.onConnect(connection);
+      if (this.endpoint.onConnect && !connection.closed)
+        await this.endpoint.onConnect(connection, ...connectParams);
     } catch (error) {
       if (connection.closed && isClosedError(error)) return;
       this.logFailure('onConnect', error);

@@ -1,4 +1,12 @@
-export { SseConnection, type SseConnectionInit, type SseResponse } from './sse-connection.js';
+export {
+  SseConnection,
+  type SseConnectionInit,
+  type SseResponse,
+  type EventMapOf,
+} from './sse-connection.js';
+export type { SsePipeSource } from './pipe/pipe-source.js';
+export { isSseEventShaped, type SsePipeOptions } from './pipe/piped-event.js';
+export type { ObservableLike } from './pipe/observable-iterator.js';
 export {
   controllerOf,
   type ConnectionController,
@@ -11,6 +19,7 @@ export { CHANNEL_NAME_REQUIRED } from './connection.messages.js';
 export { SseClosedError } from './sse-closed.error.js';
 export type { SseDisconnectReason } from './disconnect-reason.js';
 export { SseRequest, type SseRequestInit } from './sse-request.js';
+export { SSE_METHODS, isSseMethod, type SseMethod } from './sse-method.js';
 export type {
   OnSseConnect,
   OnSseDisconnect,
@@ -20,6 +29,7 @@ export type {
 export {
   resolveEndpointOptions,
   DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_LAST_EVENT_ID_QUERY_PARAM,
   type SseEndpointOptions,
   type ResolvedEndpointOptions,
   type SseConnectionClass,

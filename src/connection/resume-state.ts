@@ -11,7 +11,7 @@ export class ResumeState {
   /** Writes a replay collected across channels; set by the channels while one is pending. */
   private flush: (() => void) | null = null;
 
-  /** `resuming`: the request carried a non-empty `Last-Event-ID` header (valid or not). */
+  /** `resuming`: the request carried a non-empty last event id, header or query (valid or not). */
   constructor(readonly resuming: boolean) {}
 
   /** `true` until `onConnect` has settled. */

@@ -9,6 +9,8 @@ export interface SseRequestInit<Raw = unknown> {
   query: Record<string, unknown>;
   params: Record<string, string>;
   ip: string | undefined;
+  /** The request body as the platform's body parser left it; `undefined` when none was parsed. */
+  body?: unknown;
   raw: Raw;
 }
 
@@ -24,6 +26,12 @@ export class SseRequest<Raw = unknown> implements SseRequestInit<Raw> {
   readonly query: Record<string, unknown>;
   readonly params: Record<string, string>;
   readonly ip: string | undefined;
+  /**
+   * The parsed request body of a `POST` (`PUT`, `PATCH`, `DELETE`) endpoint, as a controller's
+   * `@Body()` would see it (Nest's JSON / urlencoded parsers, or Fastify's); `undefined` for `GET`
+   * and under `createSseHandler`, which parses no body (read `raw` yourself).
+   */
+  readonly body: unknown;
   readonly raw: Raw;
 
   constructor(init: SseRequestInit<Raw>) {
@@ -34,6 +42,7 @@ export class SseRequest<Raw = unknown> implements SseRequestInit<Raw> {
     this.query = init.query;
     this.params = init.params;
     this.ip = init.ip;
+    this.body = init.body;
     this.raw = init.raw;
   }
 

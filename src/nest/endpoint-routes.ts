@@ -1,5 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import type { ApplicationConfig } from '@nestjs/core';
+import { isSseMethod, type SseMethod } from '../connection/index.js';
 import type { SseEndpointVersion as VersionValue } from './decorators/sse-endpoint.decorator.js';
 import { RoutePathFactory } from './nest-internals.js';
 import type { ControllerRouteMetadata } from './sse-metadata.accessor.js';
@@ -13,45 +14,49 @@ interface RouteMetadata {
   methodVersion?: VersionValue;
 }
 
-/** One GET route a controller serves, for clash detection. */
-interface ControllerRoute {
+/** One route a controller or an endpoint serves, for clash detection. */
+interface TakenRoute {
   owner: string;
+  /** `'ALL'` for a controller's `@All()`, which answers every method. */
+  method: SseMethod | 'ALL';
   path: string;
 }
 
 /**
  * Resolves endpoint paths exactly as Nest resolves controller paths (global prefix and its
- * exclusions, URI versioning, default version), and refuses one that a controller already serves.
+ * exclusions, URI versioning, default version), and refuses one that a controller (or another
+ * endpoint) already serves with the same method.
  */
 export class EndpointRoutes {
   private readonly factory: RoutePathFactory;
-  private readonly taken = new Map<string, ControllerRoute>();
+  /** By path key: every route on that path, whatever its method. */
+  private readonly taken = new Map<string, TakenRoute[]>();
 
   constructor(private readonly config: ApplicationConfig) {
     this.factory = new RoutePathFactory(config);
   }
 
   /** The full paths of an endpoint (several with several URI versions). */
-  pathsOf(path: string, version: VersionValue | undefined): string[] {
-    return this.resolve({ ctrlPath: path, controllerVersion: version }, RequestMethod.GET);
+  pathsOf(path: string, version: VersionValue | undefined, method: SseMethod): string[] {
+    return this.resolve({ ctrlPath: path, controllerVersion: version }, RequestMethod[method]);
   }
 
-  /** Records a controller's routes that would answer a GET (`@Get`, `@All`). */
+  /** Records a controller's routes that would answer an endpoint's method. */
   addControllerRoutes(routes: ControllerRouteMetadata[]): void {
-    for (const {
-      owner,
-      method,
-      ctrlPaths,
-      methodPaths,
-      controllerVersion,
-      methodVersion,
-    } of routes) {
-      if (method !== RequestMethod.GET && method !== RequestMethod.ALL) continue;
+    for (const route of routes) {
+      const method = methodOf(route.method);
+      if (!method) continue;
+      const { owner, ctrlPaths, methodPaths, controllerVersion, methodVersion } = route;
       for (const ctrlPath of ctrlPaths) {
         for (const methodPath of methodPaths) {
-          const route: RouteMetadata = { ctrlPath, methodPath, controllerVersion, methodVersion };
-          for (const path of this.resolve(route, method)) {
-            this.taken.set(routeKey(path), { owner, path });
+          const metadata: RouteMetadata = {
+            ctrlPath,
+            methodPath,
+            controllerVersion,
+            methodVersion,
+          };
+          for (const path of this.resolve(metadata, route.method)) {
+            this.add({ owner, method, path });
           }
         }
       }
@@ -74,13 +79,34 @@ export class EndpointRoutes {
     );
   }
 
-  /** Claims `path` for an endpoint; throws when a controller or another endpoint has it. */
-  claim(path: string, owner: string): void {
-    const existing = this.taken.get(routeKey(path));
-    if (existing)
-      throw new Error(SSE_MESSAGES.routeClash(path, owner, existing.owner, existing.path));
-    this.taken.set(routeKey(path), { owner, path });
+  /**
+   * Claims `method path` for an endpoint; throws when a controller or another endpoint answers
+   * it. A path may have endpoints (or routes) of different methods.
+   */
+  claim(path: string, method: SseMethod, owner: string): void {
+    const existing = this.taken
+      .get(routeKey(path))
+      ?.find((route) => route.method === method || route.method === 'ALL');
+    if (existing) {
+      const other = `${existing.method === 'ALL' ? method : existing.method} ${existing.path}`;
+      throw new Error(SSE_MESSAGES.routeClash(`${method} ${path}`, owner, existing.owner, other));
+    }
+    this.add({ owner, method, path });
   }
+
+  private add(route: TakenRoute): void {
+    const key = routeKey(route.path);
+    const routes = this.taken.get(key);
+    if (routes) routes.push(route);
+    else this.taken.set(key, [route]);
+  }
+}
+
+/** The endpoint method a controller route answers (`ALL` answers all), or none of them. */
+function methodOf(method: RequestMethod): SseMethod | 'ALL' | undefined {
+  if (method === RequestMethod.ALL) return 'ALL';
+  const name = RequestMethod[method];
+  return isSseMethod(name) ? name : undefined;
 }
 
 /** `/rooms/:id` and `/rooms/:roomId` are the same route. */

@@ -8,6 +8,7 @@ import {
 import {
   EndpointRunner,
   SseConnection,
+  isSseMethod,
   resolveEndpointOptions,
   type ResolvedEndpointOptions,
   type SseEndpointHooks,
@@ -24,8 +25,9 @@ import { SseRuntime } from './sse-runtime.js';
 import { sseRoots } from './sse-roots.js';
 
 /**
- * Finds every `@SseEndpoint` provider at `onModuleInit` and serves it as a `GET` route of the
- * app's HTTP adapter, through Nest's guards, interceptors and exception filters.
+ * Finds every `@SseEndpoint` provider at `onModuleInit` and serves it as a route (`GET` unless
+ * its `method` says otherwise) of the app's HTTP adapter, through Nest's guards, interceptors,
+ * pipes and exception filters.
  */
 @Injectable()
 export class SseEndpointExplorer implements OnModuleInit {
@@ -64,6 +66,8 @@ export class SseEndpointExplorer implements OnModuleInit {
       if (!instance || seen.has(instance)) continue;
       seen.add(instance);
       if (typeof metadata.path !== 'string') throw new Error(SSE_MESSAGES.invalidPath(name));
+      const method = metadata.options.method ?? 'GET';
+      if (!isSseMethod(method)) throw new Error(SSE_MESSAGES.invalidMethod(name, method));
       const runner = new EndpointRunner(
         name,
         metadata.path,
@@ -72,10 +76,10 @@ export class SseEndpointExplorer implements OnModuleInit {
         this.runtime,
       );
       const handler = this.handlerFactory.create(platform, runner, instance);
-      for (const fullPath of routes.pathsOf(metadata.path, metadata.options.version)) {
-        routes.claim(fullPath, name);
-        platform.route(httpAdapter, fullPath, handler);
-        this.runtime.logger.log(SSE_MESSAGES.routed(name, fullPath));
+      for (const fullPath of routes.pathsOf(metadata.path, metadata.options.version, method)) {
+        routes.claim(fullPath, method, name);
+        platform.route(httpAdapter, method, fullPath, handler);
+        this.runtime.logger.log(SSE_MESSAGES.routed(name, method, fullPath));
       }
     }
   }

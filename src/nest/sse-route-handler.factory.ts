@@ -4,9 +4,15 @@ import {
   Injectable,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { BaseExceptionFilter, ExternalContextCreator, HttpAdapterHost } from '@nestjs/core';
+import {
+  ApplicationConfig,
+  BaseExceptionFilter,
+  ExternalContextCreator,
+  HttpAdapterHost,
+} from '@nestjs/core';
 import type { EndpointRunner, SseEndpointHooks } from '../connection/index.js';
 import type { SsePlatform } from './adapters/index.js';
+import { createConnectParamsResolver } from './connect-params.js';
 import { HttpArgumentsHost } from './http-arguments-host.js';
 
 /** A handler the platform adapter mounts as a route. */
@@ -14,14 +20,16 @@ export type SseRouteHandler = (req: unknown, res: unknown) => Promise<void>;
 
 /**
  * Builds the route handler of one endpoint: Nest's guards, interceptors and exception filters
- * around the endpoint's lifecycle, and a refusal before the stream opens turned into the
- * `HttpException` a filter would `@Catch()`.
+ * around the endpoint's lifecycle, `onConnect`'s decorated parameters resolved through the pipes
+ * (as a controller's, before anything else of the endpoint runs), and a refusal before the
+ * stream opens turned into the `HttpException` a filter would `@Catch()`.
  */
 @Injectable()
 export class SseRouteHandlerFactory {
   constructor(
     private readonly contextCreator: ExternalContextCreator,
     private readonly httpAdapterHost: HttpAdapterHost,
+    private readonly config: ApplicationConfig,
   ) {}
 
   create(
@@ -30,7 +38,15 @@ export class SseRouteHandlerFactory {
     instance: SseEndpointHooks,
   ): SseRouteHandler {
     // Guards, interceptors and filters see this function as the route handler.
+    const resolveParams = createConnectParamsResolver(
+      this.contextCreator,
+      this.config,
+      instance,
+      runner.name,
+    );
     const handleSseRequest = async (req: unknown, res: unknown): Promise<void> => {
+      // As in Nest's router: pipes run inside the interceptors, before the handler.
+      const connectParams = resolveParams ? await resolveParams(req, res) : [];
       const prepared = await runner.prepare(platform.request(req), platform.response(res));
       if ('rejection' in prepared) {
         const { status, message, headers } = prepared.rejection;
@@ -39,7 +55,7 @@ export class SseRouteHandlerFactory {
         throw toHttpException(status, message);
       }
       platform.takeOver(res);
-      await runner.start(prepared.connection);
+      await runner.start(prepared.connection, connectParams);
     };
     const handle = this.contextCreator.create(
       instance as object,

@@ -1,8 +1,12 @@
 export const SSE_MESSAGES = {
   requestScoped: (name: string) =>
     `@SseEndpoint ${name} is request-scoped or transient: endpoints must be singletons (inject request data through sse.request instead)`,
-  routeClash: (path: string, owner: string, other: string, otherPath: string) =>
-    `SSE endpoint ${owner} cannot be served at GET ${path}: ${other} already serves GET ${otherPath}. Give each its own path`,
+  routeClash: (route: string, owner: string, other: string, otherRoute: string) =>
+    `SSE endpoint ${owner} cannot be served at ${route}: ${other} already serves ${otherRoute}. Give each its own path`,
+  invalidMethod: (name: string, method: unknown) =>
+    `@SseEndpoint on ${name} has method ${JSON.stringify(method)}: use 'GET' (default), 'POST', 'PUT', 'PATCH' or 'DELETE'`,
+  connectParamOnSse: (name: string) =>
+    `${name}.onConnect: its first parameter is the connection (sse); put parameter decorators such as @Body() on the parameters after it`,
   invalidPath: (name: string) =>
     `@SseEndpoint on ${name} needs a path string, e.g. @SseEndpoint('/events')`,
   unsupportedPlatform: (type: string) =>
@@ -14,5 +18,6 @@ export const SSE_MESSAGES = {
     `with isGlobal: false, import plain SseModule in the other modules that inject BroadcastService`,
   missingForRoot:
     'SseModule is imported without SseModule.forRoot(): import SseModule.forRoot() (or forRootAsync) once, in the root module',
-  routed: (name: string, path: string) => `Mapped SSE endpoint ${name} at GET ${path}`,
+  routed: (name: string, method: string, path: string) =>
+    `Mapped SSE endpoint ${name} at ${method} ${path}`,
 };

@@ -9,5 +9,11 @@ export {
   ID_LINE_PREFIX,
 } from './encode-event.js';
 export { assertEventId, assertEventName, assertRetry } from './validate-fields.js';
-export { parseLastEventId, MAX_LAST_EVENT_ID_BYTES } from './last-event-id.js';
+export type { SseEventMap, SseEventOf, TypedSseEvent, TypedPublishArgs } from './typed-events.js';
+export {
+  parseLastEventId,
+  readResumePoint,
+  MAX_LAST_EVENT_ID_BYTES,
+  type ResumePoint,
+} from './last-event-id.js';
 export { eventStreamHeaders } from './response-headers.js';

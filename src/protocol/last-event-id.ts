@@ -14,3 +14,36 @@ export function parseLastEventId(header: string | string[] | undefined | null): 
   if (FORBIDDEN.test(header)) return null;
   return header;
 }
+
+/** Where a request resumes from, read from its `Last-Event-ID` header or query parameter. */
+export interface ResumePoint {
+  /** The validated id; `null` when absent or malformed. */
+  lastEventId: string | null;
+  /** Whether the request asked to resume: a non-empty id was sent (valid or not). */
+  resuming: boolean;
+}
+
+const FRESH: ResumePoint = { lastEventId: null, resuming: false };
+
+/**
+ * The one place that decides where a request resumes from. The `Last-Event-ID` header wins; without
+ * it (absent or empty), the query parameter `queryParam` of `url` is read instead (`false`: never),
+ * so a page reloaded with `?lastEventId=…` resumes as an `EventSource` reconnection does. Either is
+ * validated by {@link parseLastEventId}: a malformed id (or a repeated parameter) is ignored, and
+ * the request still counts as resuming, as with the header.
+ */
+export function readResumePoint(
+  header: string | string[] | undefined,
+  url: string,
+  queryParam: string | false,
+): ResumePoint {
+  if (header !== undefined && header !== '') {
+    return { lastEventId: parseLastEventId(header), resuming: true };
+  }
+  if (queryParam === false) return FRESH;
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return FRESH;
+  const values = new URLSearchParams(url.slice(queryStart + 1)).getAll(queryParam);
+  if (values.length === 0 || (values.length === 1 && values[0] === '')) return FRESH;
+  return { lastEventId: values.length === 1 ? parseLastEventId(values[0]) : null, resuming: true };
+}

@@ -3,6 +3,9 @@ import { EventSource } from 'eventsource';
 import { Redis } from 'ioredis';
 import {
   BroadcastService,
+  SseEndpoint,
+  type OnSseConnect,
+  type SseConnection,
   type SseModuleOptions,
   type SseTransportOptions,
 } from '../../src/index.js';
@@ -189,6 +192,70 @@ describe.each(TRANSPORTS)('history and Last-Event-ID replay on the %s transport'
     await fresh.waitForEvents(1);
     expect(readyOf(fresh).replayGap).toBeNull();
     fresh.close();
+  });
+
+  it('resumes from the lastEventId query parameter as from the header (a reloaded page); the header wins; garbage is ignored', async () => {
+    await start({ size: 100 });
+    const ids: string[] = [];
+    for (let seq = 1; seq <= 10; seq++) ids[seq] = (await broadcast.publish('q', String(seq)))!;
+    const open = async (query: string, headers: Record<string, string> = {}) => {
+      const client = await RawSseClient.open(`${server.url}/stream?channels=q&${query}`, headers);
+      await client.waitFor((c) => c.events.some((e) => e.event === 'ready'));
+      client.close();
+      return { data: dataOf(client), gap: readyOf(client).replayGap };
+    };
+    const fromQuery = await open(`lastEventId=${encodeURIComponent(ids[4])}`);
+    expect(fromQuery).toEqual({ data: ['5', '6', '7', '8', '9', '10'], gap: false });
+    const resumed = server.app.get(StreamEndpoint).connections.at(-1)!;
+    expect([resumed.lastEventId, resumed.resuming]).toEqual([ids[4], true]);
+    expect(
+      await open(`lastEventId=${encodeURIComponent(ids[8])}`, { 'Last-Event-ID': ids[2] }),
+    ).toEqual({
+      data: ['3', '4', '5', '6', '7', '8', '9', '10'],
+      gap: false,
+    });
+    expect(
+      await open(`lastEventId=${encodeURIComponent(ids[8])}`, { 'Last-Event-ID': 'x' }),
+    ).toEqual({
+      data: [],
+      gap: true,
+    });
+    for (const bad of ['x', '1-1-1', `${ids[8]}%0A`, `${'9'.repeat(1025)}`, `1&lastEventId=2`]) {
+      expect(await open(`lastEventId=${bad}`)).toEqual({ data: [], gap: true });
+    }
+    expect(await open('lastEventId=')).toEqual({ data: [], gap: null });
+  });
+
+  it('reads the query parameter the module or the endpoint names; false turns it off', async () => {
+    @SseEndpoint('/from', { lastEventIdQueryParam: 'from' })
+    class FromEndpoint implements OnSseConnect {
+      async onConnect(sse: SseConnection): Promise<void> {
+        await sse.join('q');
+        await sse.sendEvent({ event: 'ready', data: { replayGap: sse.replayGap } });
+      }
+    }
+    prefix = `test:${randomUUID()}:`;
+    const module = streamApp({
+      transport: transportFor(transport, prefix),
+      history: { size: 100 },
+      lastEventIdQueryParam: false,
+    });
+    server = await startApp(
+      { ...module, providers: [StreamEndpoint, FromEndpoint] } as never,
+      'express',
+    );
+    broadcast = server.app.get(BroadcastService);
+    const ids: string[] = [];
+    for (let seq = 1; seq <= 5; seq++) ids[seq] = (await broadcast.publish('q', String(seq)))!;
+    const id = encodeURIComponent(ids[3]);
+    const off = await RawSseClient.open(`${server.url}/stream?channels=q&lastEventId=${id}`);
+    const from = await RawSseClient.open(`${server.url}/from?from=${id}&lastEventId=${ids[1]}`);
+    for (const client of [off, from]) {
+      await client.waitFor((c) => c.events.some((e) => e.event === 'ready'));
+      client.close();
+    }
+    expect([dataOf(off), readyOf(off).replayGap]).toEqual([[], null]);
+    expect([dataOf(from), readyOf(from).replayGap]).toEqual([['4', '5'], false]);
   });
 
   it('stays bounded: 10 × size publishes keep about size events', async () => {

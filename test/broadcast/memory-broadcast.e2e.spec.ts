@@ -106,7 +106,29 @@ describe.each(PLATFORMS)('broadcast on the memory transport (%s)', (platform) =>
     client.close();
   });
 
+  it('globalCount() is the local count on memory, following joins and leaves', async () => {
+    expect(await broadcast.globalCount('room:green')).toBe(0);
+    expect(await broadcast.globalCount()).toBe(0);
+    const clients = await Promise.all(
+      [1, 2, 3].map(() => RawSseClient.open(`${server.url}/chat/green`)),
+    );
+    const other = await RawSseClient.open(`${server.url}/chat/red`);
+    await Promise.all([...clients, other].map((c) => c.waitForEvents(1)));
+    expect(await broadcast.globalCount('room:green')).toBe(3);
+    expect(await broadcast.globalCount('room:red')).toBe(1);
+    expect(await broadcast.globalCount()).toBe(4);
+    clients[0].close();
+    await waitUntil(() => broadcast.localCount('room:green') === 2, 'one left');
+    expect(await broadcast.globalCount('room:green')).toBe(2);
+    expect(await broadcast.globalCount()).toBe(3);
+    [...clients, other].forEach((c) => c.close());
+    await waitUntil(() => broadcast.localCount() === 0, 'all gone');
+    expect(await broadcast.globalCount('room:green')).toBe(0);
+    expect(await broadcast.globalCount()).toBe(0);
+  });
+
   it('refuses invalid events and channels with TypeError', () => {
+    expect(() => broadcast.globalCount('')).toThrow(TypeError);
     expect(() => broadcast.publish('x', { data: 1, event: 'a\nb' })).toThrow(TypeError);
     expect(() => broadcast.publish('x', { data: 1, id: 'a\0' })).toThrow(TypeError);
     expect(() => broadcast.publish('', 'x')).toThrow(TypeError);

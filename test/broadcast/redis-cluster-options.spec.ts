@@ -160,6 +160,30 @@ describe('Redis transport options on a cluster', () => {
     }
   });
 
+  it('counts connections across workers on a cluster (globalCount)', async () => {
+    const transport = {
+      type: 'redis' as const,
+      cluster: { nodes: topology.startupNodes },
+      channelPrefix: 'count:',
+      failFast: true,
+      presence: { interval: 100, ttl: 2000 },
+    };
+    const workers = [
+      await createBroadcaster({ transport, logger: quiet }),
+      await createBroadcaster({ transport, logger: quiet }),
+    ];
+    const served = [await serveChannel(workers[0], 'room'), await serveChannel(workers[1], 'room')];
+    try {
+      const deadline = Date.now() + 5000;
+      while ((await workers[0].broadcast.globalCount('room')) !== 2 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await workers[0].broadcast.globalCount('room')).toBe(2);
+    } finally {
+      for (const { close } of served) await close();
+      for (const worker of workers) await worker.close();
+    }
+  });
+
   it('logs an error when a url to a node that was down at startup turns out to be a cluster node', async () => {
     const port = topology.nodes[2];
     const errors: string[] = [];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { launchChromium, listItems, screenshot, watchErrors } from './chromium.js';
 import { SampleProcess } from './sample-process.js';
+import { FakeModel, type ModelStats } from '../../sample/fake-model.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -12,6 +13,17 @@ async function post(url: string, body: unknown): Promise<{ id?: string; worker: 
     body: JSON.stringify(body),
   });
   return (await response.json()) as { id?: string; worker: number };
+}
+
+async function until<T>(read: () => Promise<T>, holds: (value: T) => boolean, what: string) {
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const value = await read();
+    if (holds(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('the sample in Chromium', () => {
@@ -56,6 +68,116 @@ describe('the sample in Chromium', () => {
       await page.click('#notify-form button');
       await page.locator('#notifications-log li', { hasText: 'from the form' }).waitFor();
       await screenshot(page, 'sample-memory');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  });
+
+  describe('the chat and a reload (npm start)', () => {
+    let sample: SampleProcess;
+    const stats = async () =>
+      (await (await fetch(`${sample.url}/chat/stats`)).json()) as ModelStats;
+    beforeAll(async () => {
+      sample = await SampleProcess.start({});
+    });
+    afterAll(() => sample.stop());
+
+    it('renders a POST /chat answer token by token as it streams', async () => {
+      const page = await browser.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${sample.url}/`);
+      await page.evaluate(() => {
+        const counter = window as unknown as { answerUpdates: number };
+        counter.answerUpdates = 0;
+        new MutationObserver(() => counter.answerUpdates++).observe(
+          document.getElementById('chat-answer')!,
+          { childList: true, characterData: true, subtree: true },
+        );
+      });
+      await page.fill('#chat-prompt', 'hello there');
+      await page.fill('#chat-max-tokens', '40');
+      await page.click('#chat-send');
+      await page.locator('#chat-state', { hasText: 'streaming' }).waitFor();
+      await page.locator('#chat-state', { hasText: 'done' }).waitFor();
+      expect(await page.locator('#chat-tokens').textContent()).toBe('40');
+      expect(await page.locator('#chat-answer').textContent()).toBe(
+        FakeModel.answer('hello there', 40).join(''),
+      );
+      // Rendered as the tokens arrived (30 ms apart), not all at once at the end.
+      const updates = await page.evaluate(
+        () => (window as unknown as { answerUpdates: number }).answerUpdates,
+      );
+      expect(updates).toBeGreaterThan(10);
+      expect(await stats()).toMatchObject({ completed: 1, cancelled: 0, active: 0, tokens: 40 });
+      await screenshot(page, 'sample-chat');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('Stop aborts the fetch and the server stops the model (its generator finally runs)', async () => {
+      const before = await stats();
+      const page = await browser.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${sample.url}/`);
+      await page.fill('#chat-max-tokens', '2000');
+      await page.click('#chat-send');
+      await page.waitForFunction(
+        () => Number(document.getElementById('chat-tokens')!.textContent) >= 5,
+      );
+      await page.click('#chat-stop');
+      await page.locator('#chat-state', { hasText: 'stopped' }).waitFor();
+      const shown = Number(await page.locator('#chat-tokens').textContent());
+      const after = await until(
+        stats,
+        (s) => s.cancelled === before.cancelled + 1 && s.active === 0,
+        'the model to be cancelled',
+      );
+      const produced = after.tokens - before.tokens;
+      console.log(`chat Stop: ${shown} tokens shown, ${produced} of 2000 produced`);
+      expect(produced).toBeLessThanOrEqual(shown + 5);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await stats()).tokens).toBe(after.tokens); // nothing more after the cancel
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('a reload on /events resumes from the id kept in sessionStorage: nothing missed, nothing twice', async () => {
+      const page = await browser.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`${sample.url}/`);
+      await page.locator('#events-state', { hasText: 'open' }).waitFor();
+      const ids: string[] = [];
+      for (const message of ['r1', 'r2', 'r3'])
+        ids.push((await post(`${sample.url}/broadcast`, { message })).id!);
+      await page.locator('#events-log li', { hasText: ': r3 ·' }).waitFor();
+      expect(
+        await page.evaluate(() => sessionStorage.getItem('sse-demo:events:last-event-id')),
+      ).toBe(ids[2]);
+
+      // Published while the page reloads: after the old page's stream is gone, before the new
+      // page's script opens its own.
+      let reloading = false;
+      await page.route('**/app.js', async (route) => {
+        if (reloading)
+          for (const message of ['r4', 'r5']) await post(`${sample.url}/broadcast`, { message });
+        await route.continue();
+      });
+      reloading = true;
+      await page.reload();
+      await page.locator('#events-log li', { hasText: ': r5 ·' }).waitFor();
+      await post(`${sample.url}/broadcast`, { message: 'r6' });
+      await page.locator('#events-log li', { hasText: ': r6 ·' }).waitFor();
+
+      const log = await listItems(page, 'events-log');
+      const received = log
+        .map((text) => /^broadcast #\S+: (r\d+) ·/.exec(text)?.[1])
+        .filter(Boolean);
+      expect(received).toEqual(['r4', 'r5', 'r6']);
+      // The replay comes first, then onConnect's hello, which says where the stream resumed.
+      expect(log.filter((text) => text.startsWith('hello'))).toEqual([
+        expect.stringMatching(new RegExp(`^hello( #\\S+)?: resumed from ${ids[2]}, gap false`)),
+      ]);
+      await screenshot(page, 'sample-reload-resume');
       expect(errors).toEqual([]);
       await page.close();
     });

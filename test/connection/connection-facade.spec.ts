@@ -87,6 +87,7 @@ describe('SseConnection is a facade: the library never calls what a subclass def
         'keepalive',
         'leave',
         'onClose',
+        'pipe',
         'replay',
         'replayGap',
         'send',

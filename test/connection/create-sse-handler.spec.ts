@@ -135,6 +135,33 @@ describe('createSseHandler on bare node:http', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
+  it('serves `method`: a POST stream reads its own body from sse.request.raw; GET gets 405 with Allow: POST', async () => {
+    const endpoint = {
+      async onConnect(sse: SseConnection) {
+        let body = '';
+        for await (const chunk of sse.request.raw as AsyncIterable<Buffer>) body += chunk;
+        await sse.sendEvent({
+          event: sse.request.method,
+          data: `${String(sse.request.body)} ${body}`,
+        });
+        sse.close();
+      },
+    };
+    const handler = createSseHandler(endpoint, { path: '/chat', method: 'POST', logger: silent });
+    const { server, url } = await listen(handler);
+    const get = await plainRequest(`${url}/chat`, 'GET');
+    expect(get.status).toBe(405);
+    expect(get.headers.allow).toBe('POST');
+    const post = await fetch(`${url}/chat`, { method: 'POST', body: '{"prompt":"hi"}' });
+    expect(post.status).toBe(200);
+    expect(await post.text()).toBe('event: POST\ndata: undefined {"prompt":"hi"}\n\n');
+    expect(() => createSseHandler(endpoint, { method: 'HEAD' as never })).toThrow(
+      `createSseHandler: method "HEAD" is not one of 'GET', 'POST', 'PUT', 'PATCH', 'DELETE'`,
+    );
+    handler.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
   it('matches `:param` segments of `path` and exposes them as sse.request.params', async () => {
     const seen: Record<string, string>[] = [];
     const endpoint = { onConnect: (sse: SseConnection) => void seen.push(sse.request.params) };

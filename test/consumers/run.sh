@@ -6,8 +6,9 @@
 # for each variant, in parallel, in a scratch directory: installs the tarball with that Nest
 # major, compiles the quick start with tsc and that version's template tsconfig (skipLibCheck
 # false, so our declarations are checked too), starts it, receives its events over HTTP
-# (receive.mjs), stops it, and runs smoke.mjs (guards, broadcast, disconnect reasons, and the
-# install hint when the Redis transport is chosen without ioredis).
+# (receive.mjs), stops it, and runs smoke.mjs (guards, broadcast, disconnect reasons, the
+# install hint when the Redis transport is chosen without ioredis, and connectSse from the
+# testing entry), then require()s the testing entry.
 #
 # Nest 11 compiles with the TypeScript its template asks for (^5.7.3): TypeScript 6 rejects that
 # template (baseUrl, rootDir, types). The Nest 12 variants use TypeScript ~6.0.
@@ -81,6 +82,9 @@ check() {
 
   cp "$here/smoke.mjs" .
   node --test smoke.mjs
+  # The testing entry from CommonJS too (require(esm)), without an ExperimentalWarning.
+  node -e "if (typeof require('nestjs-sse-endpoint/testing').connectSse !== 'function') process.exit(1)" 2> require.log
+  if [ -s require.log ]; then cat require.log; echo "require('nestjs-sse-endpoint/testing') warned"; return 1; fi
   echo "smoke test done at $SECONDS s"
 }
 

@@ -22,6 +22,7 @@ import {
   SseHealthIndicator,
   SseModule,
 } from 'nestjs-sse-endpoint';
+import { connectSse } from 'nestjs-sse-endpoint/testing';
 
 const disconnects = [];
 
@@ -180,5 +181,20 @@ test('endpoint paths take the global prefix and URI versions as controllers do',
   assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
   controller.abort();
   assert.equal((await fetch(`${url}/hello`)).status, 404);
+  await app.close();
+});
+
+// The testing entry, with the eventsource-parser npm installed as the package's dependency.
+test('connectSse (nestjs-sse-endpoint/testing) reads a stream of an app not yet listening', async () => {
+  const app = await NestFactory.create(AppModule, { logger: false });
+  const stream = await connectSse(app, '/hello?name=tester');
+  assert.equal(stream.status, 200);
+  assert.deepEqual(await stream.next(), {
+    event: 'welcome',
+    data: 'hello tester',
+    id: undefined,
+    retry: undefined,
+  });
+  stream.close();
   await app.close();
 });

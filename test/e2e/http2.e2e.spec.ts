@@ -1,4 +1,4 @@
-import { Module, type INestApplication } from '@nestjs/common';
+import { Body, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connect, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import {
@@ -24,7 +24,15 @@ class H2Endpoint implements OnSseConnect, OnSseDisconnect {
   }
 }
 
-@Module({ imports: [SseModule.forRoot()], providers: [H2Endpoint] })
+@SseEndpoint('/h2', { method: 'POST' })
+class H2PostEndpoint implements OnSseConnect {
+  async onConnect(sse: SseConnection, @Body() body: { prompt: string }): Promise<void> {
+    await sse.sendEvent({ event: 'echo', data: `${sse.request.method} ${body.prompt}` });
+    sse.close();
+  }
+}
+
+@Module({ imports: [SseModule.forRoot()], providers: [H2Endpoint, H2PostEndpoint] })
 class H2Module {}
 
 function open(session: ClientHttp2Session): {
@@ -87,6 +95,31 @@ describe('HTTP/2 on Fastify', () => {
       reader.stream.close();
       await waitUntil(() => reasons.length === 2, 'the closed stream to be detected');
       expect(reasons.sort()).toEqual(['client', 'slow-consumer']);
+    } finally {
+      session.destroy();
+      await app.close();
+    }
+  });
+
+  it('serves a POST endpoint with its body beside the GET endpoint of the same path', async () => {
+    const { app, session } = await startH2();
+    try {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/h2',
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+      });
+      stream.end(JSON.stringify({ prompt: 'over h2' }));
+      let text = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (text += chunk));
+      const headers = await new Promise<Record<string, unknown>>((resolve) =>
+        stream.once('response', resolve),
+      );
+      expect(headers[':status']).toBe(200);
+      await new Promise((resolve) => stream.once('end', resolve));
+      expect(text).toContain('event: echo\ndata: POST over h2\n\n');
     } finally {
       session.destroy();
       await app.close();

@@ -88,4 +88,13 @@ export class WorkerProcess {
       process.kill(this.child.pid!, 'SIGTERM');
     });
   }
+
+  /** Kills the process with SIGKILL (a crash: no shutdown hook runs) and waits for the exit. */
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    await new Promise<void>((resolve) => {
+      this.child.once('exit', () => resolve());
+      process.kill(this.child.pid!, 'SIGKILL');
+    });
+  }
 }

@@ -1,8 +1,21 @@
-import { Controller, Get, RequestMethod, VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Query,
+  RequestMethod,
+  UsePipes,
+  VERSION_NEUTRAL,
+  ValidationPipe,
+  VersioningType,
+} from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import {
   METHOD_METADATA,
   PATH_METADATA,
+  PIPES_METADATA,
+  ROUTE_ARGS_METADATA,
+  RouteParamsFactory,
   RoutePathFactory,
   VERSION_METADATA,
 } from '../../src/nest/nest-internals.js';
@@ -51,5 +64,31 @@ describe('Nest internals the library relies on', () => {
     expect(new RoutePathFactory(new ApplicationConfig()).create({ ctrlPath: 'plain' })).toEqual([
       '/plain',
     ]);
+  });
+
+  it('reads parameter decorators and method pipes under ROUTE_ARGS_METADATA and PIPES_METADATA; RouteParamsFactory reads the request', () => {
+    const pipe = new ValidationPipe();
+    class Endpoint {
+      @UsePipes(pipe)
+      onConnect(_sse: unknown, @Body('prompt') _prompt: string, @Query() _query: unknown): void {}
+    }
+    const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, Endpoint, 'onConnect') as Record<
+      string,
+      { index: number; data?: string }
+    >;
+    expect(Object.values(args).map(({ index, data }) => [index, data])).toEqual(
+      expect.arrayContaining([
+        [1, 'prompt'],
+        [2, undefined],
+      ]),
+    );
+    expect(Reflect.getMetadata(PIPES_METADATA, Endpoint.prototype.onConnect)).toEqual([pipe]);
+    const [bodyKey] = Object.keys(args).filter((key) => args[key].index === 1);
+    const factory = new RouteParamsFactory();
+    const req = { body: { prompt: 'hi' }, query: { lang: 'fr' } };
+    const type = Number(bodyKey.split(':')[0]);
+    expect(
+      factory.exchangeKeyForValue(type, 'prompt', { req, res: {}, next: () => undefined }),
+    ).toBe('hi');
   });
 });

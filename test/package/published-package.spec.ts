@@ -82,13 +82,35 @@ const redis: SseModuleOptions = {
 export class AppModule {}
 `;
 
+// The testing entry, as a test file of the app imports it.
+const TEST_CONSUMER = `
+import type { INestApplication } from '@nestjs/common';
+import { connectSse, type ReceivedSseEvent } from 'nestjs-sse-endpoint/testing';
+
+export async function firstEvent(app: INestApplication): Promise<ReceivedSseEvent> {
+  const stream = await connectSse(app, '/ticks', { method: 'POST', body: { a: 1 } });
+  try {
+    return await stream.next({ timeout: 1000 });
+  } finally {
+    stream.close();
+  }
+}
+`;
+
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'sse-package-'));
   const pkg = join(scratch, 'node_modules/nestjs-sse-endpoint');
   dist = join(pkg, 'dist');
   await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', dist]);
   cpSync('package.json', join(pkg, 'package.json'));
-  for (const name of ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs', '@types/node'])
+  for (const name of [
+    '@nestjs/common',
+    '@nestjs/core',
+    'reflect-metadata',
+    'rxjs',
+    '@types/node',
+    'eventsource-parser', // a dependency: installed beside the package
+  ])
     link(scratch, name);
   for (const [dir, type] of [
     ['cjs', undefined],
@@ -99,6 +121,7 @@ beforeAll(async () => {
     mkdirSync(join(scratch, dir));
     writeFileSync(join(scratch, dir, 'package.json'), JSON.stringify({ type }));
     writeFileSync(join(scratch, dir, 'app.ts'), CONSUMER);
+    writeFileSync(join(scratch, dir, 'app.spec.ts'), TEST_CONSUMER);
   }
   writeTsconfig(join(scratch, 'cjs'), { skipLibCheck: false });
   writeTsconfig(join(scratch, 'esm'));
@@ -149,6 +172,36 @@ test('a CommonJS app require()s the package, without an ExperimentalWarning', as
   );
   expect(stdout.trim()).toBe('function');
   expect(stderr).toBe('');
+});
+
+test('a CommonJS app require()s the testing entry, without an ExperimentalWarning', async () => {
+  const { stdout, stderr } = await run(
+    process.execPath,
+    ['-e', "const t = require('nestjs-sse-endpoint/testing'); console.log(typeof t.connectSse)"],
+    { cwd: join(scratch, 'cjs') },
+  );
+  expect(stdout.trim()).toBe('function');
+  expect(stderr).toBe('');
+});
+
+test('an ES module app imports the testing entry', async () => {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      "const t = await import('nestjs-sse-endpoint/testing'); console.log(typeof t.connectSse)",
+    ],
+    { cwd: join(scratch, 'esm') },
+  );
+  expect(stdout.trim()).toBe('function');
+});
+
+test('only the testing entry imports eventsource-parser', () => {
+  const importers = readdirSync(dist, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.js'))
+    .filter((file) => readFileSync(join(dist, file), 'utf8').includes('eventsource-parser'));
+  expect(importers).toEqual([join('testing', 'sse-test-stream.js')]);
 });
 
 test('an ES module app imports the package', async () => {

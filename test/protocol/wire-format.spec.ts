@@ -4,6 +4,7 @@ import {
   encodeEvent,
   eventStreamHeaders,
   parseLastEventId,
+  readResumePoint,
 } from '../../src/protocol/index.js';
 
 function parse(stream: string): {
@@ -152,5 +153,59 @@ describe('parseLastEventId', () => {
     ['with LF', 'a\n'],
   ])('ignores an id that is %s', (_name, header) => {
     expect(parseLastEventId(header as string)).toBeNull();
+  });
+});
+
+describe('readResumePoint: the Last-Event-ID header, else the query parameter', () => {
+  const fresh = { lastEventId: null, resuming: false };
+  const garbage = { lastEventId: null, resuming: true };
+  it.each([
+    ['the header', '7', '/e', { lastEventId: '7', resuming: true }],
+    [
+      'the query parameter without a header',
+      undefined,
+      '/e?a=1&lastEventId=7',
+      { lastEventId: '7', resuming: true },
+    ],
+    [
+      'the query parameter when the header is empty',
+      '',
+      '/e?lastEventId=7',
+      { lastEventId: '7', resuming: true },
+    ],
+    [
+      'the header over the query parameter',
+      '3',
+      '/e?lastEventId=7',
+      { lastEventId: '3', resuming: true },
+    ],
+    ['a malformed header over a valid query parameter', 'a\nb', '/e?lastEventId=7', garbage],
+    [
+      'a percent-encoded id',
+      undefined,
+      '/e?lastEventId=1-2-abc%3Ad',
+      { lastEventId: '1-2-abc:d', resuming: true },
+    ],
+    ['neither', undefined, '/e?other=1', fresh],
+    ['no query', undefined, '/e', fresh],
+    ['an empty query parameter', undefined, '/e?lastEventId=', fresh],
+    ['a query id with LF', undefined, '/e?lastEventId=a%0Ab', garbage],
+    ['a query id with NUL', undefined, '/e?lastEventId=a%00', garbage],
+    ['a query id over 1 KiB', undefined, `/e?lastEventId=${'x'.repeat(1025)}`, garbage],
+    ['a repeated query parameter', undefined, '/e?lastEventId=1&lastEventId=2', garbage],
+  ])('reads %s', (_name, header, url, expected) => {
+    expect(readResumePoint(header, url, 'lastEventId')).toEqual(expected);
+  });
+
+  it('reads the parameter it is told to, and none when told false', () => {
+    expect(readResumePoint(undefined, '/e?since=7&lastEventId=3', 'since')).toEqual({
+      lastEventId: '7',
+      resuming: true,
+    });
+    expect(readResumePoint(undefined, '/e?lastEventId=3', false)).toEqual(fresh);
+    expect(readResumePoint('5', '/e?lastEventId=3', false)).toEqual({
+      lastEventId: '5',
+      resuming: true,
+    });
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module, type Type } from '@nestjs/common';
 import { execFileSync } from 'node:child_process';
 import { PLATFORMS, startApp, type TestApp } from '../helpers/platforms.js';
+import { fetchSse } from '../helpers/fetch-sse.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 
 /**
@@ -16,6 +17,7 @@ interface Snippets {
   AppModule: Type<unknown>;
   UserEvents: Type<unknown>;
   InboxEndpoint: Type<unknown>;
+  ChatEndpoint: Type<unknown>;
 }
 
 let loaded: Promise<Snippets> | undefined;
@@ -29,7 +31,8 @@ function loadSnippets(): Promise<Snippets> {
     const { AppModule } = await load('quickstart/app.module.js');
     const { UserEvents } = await load('auth/user-events.endpoint.js');
     const { InboxEndpoint } = await load('auth/inbox.endpoint.js');
-    return { AppModule, UserEvents, InboxEndpoint };
+    const { ChatEndpoint } = await load('chat/chat.endpoint.js');
+    return { AppModule, UserEvents, InboxEndpoint, ChatEndpoint };
   })();
   return loaded;
 }
@@ -44,8 +47,8 @@ describe.each(PLATFORMS)('README snippets, as written, on %s', (platform) => {
   };
 
   beforeAll(async () => {
-    const { AppModule, UserEvents, InboxEndpoint } = await loadSnippets();
-    @Module({ imports: [AppModule], providers: [UserEvents, InboxEndpoint] })
+    const { AppModule, UserEvents, InboxEndpoint, ChatEndpoint } = await loadSnippets();
+    @Module({ imports: [AppModule], providers: [UserEvents, InboxEndpoint, ChatEndpoint] })
     class ReadmeApp {}
     app = await startApp(ReadmeApp, platform);
   });
@@ -87,5 +90,21 @@ describe.each(PLATFORMS)('README snippets, as written, on %s', (platform) => {
       event: 'notification',
       data: '{"kind":"hello","payload":{"user":"alice"}}',
     });
+  });
+
+  it('the POST chat endpoint streams tokens then `done`, and answers a bad body with 400', async () => {
+    const refused = await fetchSse(`${app.url}/chat`, { body: { prompt: 7 } });
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(await refused.ended)).toMatchObject({ statusCode: 400 });
+    const chat = await fetchSse(`${app.url}/chat`, { body: { prompt: 'hi there' } });
+    expect(chat.status).toBe(200);
+    await chat.ended;
+    expect(chat.events.map((e) => [e.event, e.data])).toEqual([
+      ['token', 'You '],
+      ['token', 'said: '],
+      ['token', 'hi '],
+      ['token', 'there '],
+      ['done', ''],
+    ]);
   });
 });

@@ -127,4 +127,11 @@ export interface RedisTransportOptions {
    * (`outcome: 'not-sent'`). Bounds the memory a hung Redis makes the process hold. Default 1000.
    */
   maxPendingPublishes?: number;
+  /**
+   * How this process tells the others its connection counts, for `BroadcastService.globalCount`:
+   * every `interval` ms (default 1000) the counts that changed, kept by Redis for `ttl` ms
+   * (default 5000) without news, so a process that stops without closing drops out within `ttl`.
+   * `false`: none (no timer, no keys); `globalCount` then rejects.
+   */
+  presence?: false | { interval?: number; ttl?: number };
 }

@@ -99,3 +99,64 @@ export const PROBE = `
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 return redis.call('TIME')
 `;
+
+// --- Presence (`globalCount`) -------------------------------------------------------------------
+// Each process keeps its counts in a hash of its own, `<prefix>{presence}:w:<worker id>` (field
+// `t` its total, `c:<channel>` each channel's count), that expires unless refreshed, and in a
+// sorted set `<prefix>{presence}:workers` scored by when it expires (on Redis's clock). All
+// presence keys share the `{presence}` hash tag: one slot on a cluster.
+
+/**
+ * One flush of a process's counts. KEYS: 1 its hash, 2 the workers' sorted set. ARGV: 1 worker id,
+ * 2 ttl in ms, 3 `'1'` for a full flush (the hash is rewritten from scratch), 4.. pairs of field
+ * and count (0 deletes the field). A partial flush onto a hash that is gone (expired while Redis
+ * was unreachable, lost in a restart) writes nothing and returns 0: the caller sends a full one.
+ * Else returns 1. Drops the workers whose hash expired from the set.
+ */
+export const PRESENCE_FLUSH = `
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[1])
+elseif redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+for i = 4, #ARGV, 2 do
+  if ARGV[i + 1] == '0' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  else
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], ms + ttl, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ms)
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 1
+`;
+
+/**
+ * The sum of one field over the live workers but one. KEYS: 1 the workers' sorted set. ARGV: 1
+ * the prefix of a worker's hash key (the worker id follows), 2 the field, 3 the worker to skip
+ * (the caller, which adds its own live count). The hashes are not in KEYS (their names are in the
+ * set) but share its hash tag, so they are in its slot on a cluster too.
+ */
+export const PRESENCE_COUNT = `
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local sum = 0
+for _, worker in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ms, '+inf')) do
+  if worker ~= ARGV[3] then
+    sum = sum + tonumber(redis.call('HGET', ARGV[1] .. worker, ARGV[2]) or '0')
+  end
+end
+return sum
+`;
+
+/** A process that closes leaves at once. KEYS: 1 its hash, 2 the workers' set; ARGV: 1 its id. */
+export const PRESENCE_LEAVE = `
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`;

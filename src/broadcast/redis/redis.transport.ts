@@ -5,6 +5,7 @@ import {
   type HistoryQuery,
 } from '../history/history-options.js';
 import type {
+  LocalPresence,
   SseTransport,
   TransportEvents,
   TransportPublishOptions,
@@ -22,6 +23,7 @@ import { installClusterPublish, usesShardedPubSub } from './redis-cluster.js';
 import { RedisHealthProbe, refusesWrites } from './redis-health.js';
 import { RedisPublishes, type PublishSend } from './redis-publishes.js';
 import { RedisHistory } from './redis-history.js';
+import { RedisPresence, presenceTiming } from './redis-presence.js';
 import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
 import type { RedisTransportOptions } from './redis-transport-options.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
@@ -44,6 +46,7 @@ export class RedisTransport implements SseTransport {
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly store: RedisHistory | null;
+  private readonly presence: RedisPresence | null;
   private readonly live = new Set<string>();
   private readonly garbageLogged = new Set<string>();
 
@@ -54,6 +57,10 @@ export class RedisTransport implements SseTransport {
     this.prefix = config.channelPrefix ?? 'sse:';
     this.timeoutMs = config.publishTimeout ?? 5000;
     this.store = historyOptions ? new RedisHistory(this.prefix, historyOptions) : null;
+    const timing = presenceTiming(config.presence);
+    this.presence = timing
+      ? new RedisPresence(this.prefix, timing, () => this.connections.publisher)
+      : null;
   }
 
   get state(): TransportState {
@@ -91,6 +98,7 @@ export class RedisTransport implements SseTransport {
         RedisPublishes.install(publisher);
         installClusterPublish(publisher, usesShardedPubSub(this.config, !!this.store));
         RedisHealthProbe.install(publisher);
+        RedisPresence.install(publisher);
         publisher.on('ready', () => this.publishes.publisherReady(publisher));
         publisher.on('close', () => {
           this.probe.forget();
@@ -170,11 +178,33 @@ export class RedisTransport implements SseTransport {
     await subscriber.unsubscribe(this.prefix + channel);
   }
 
+  /** Flushes this process's counts to Redis every second (see `RedisPresence`). */
+  startPresence(local: LocalPresence): void {
+    this.presence?.start(local);
+  }
+
+  /**
+   * Counts from every live process's last flush, this one's live. Rejects at once when the
+   * publisher is not connected, and after `publishTimeout` when Redis does not answer.
+   */
+  globalCount(channel?: string): Promise<number> {
+    const what = channel === undefined ? 'global count' : `global count of "${channel}"`;
+    if (!this.presence)
+      return Promise.reject(new SseTransportError(BROADCAST_MESSAGES.presenceOff));
+    if (!this.connections || this.connections.closed)
+      return Promise.reject(this.closedError(SseTransportError, what));
+    if (this.connections.publisher.status !== 'ready')
+      return Promise.reject(new SseTransportError(BROADCAST_MESSAGES.redisNotConnected(what)));
+    return this.withTimeout(SseTransportError, this.presence.count(channel), what);
+  }
+
   /** At most `publishTimeout`, even with Redis unreachable; publishes still waiting reject. */
   async close(): Promise<void> {
     this.sink = null;
     this.probe?.stop();
-    await this.connections?.close();
+    // Before QUIT, on the same connection: the other processes stop counting ours at once.
+    const left = this.presence?.stop();
+    await Promise.all([left, this.connections?.close()]);
   }
 
   private onMessage(rawChannel: Buffer, message: Buffer): void {

@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
 import { SseRequest } from '../../connection/index.js';
-import type { SsePlatform } from './sse-platform.js';
+import { toMounter, type SsePlatform } from './sse-platform.js';
 
 export const expressPlatform: SsePlatform = {
-  route(httpAdapter, path, handler) {
-    httpAdapter.get(path, (req: Request, res: Response) => handler(req, res));
+  route(httpAdapter, method, path, handler) {
+    httpAdapter[toMounter(method)](path, (req: Request, res: Response) => handler(req, res));
   },
   request(req: Request) {
     return new SseRequest<Request>({
@@ -15,6 +15,7 @@ export const expressPlatform: SsePlatform = {
       query: (req.query ?? {}) as Record<string, unknown>,
       params: (req.params ?? {}) as Record<string, string>,
       ip: req.ip,
+      body: req.body as unknown,
       raw: req,
     });
   },

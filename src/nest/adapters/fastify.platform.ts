@@ -1,5 +1,5 @@
 import { SseRequest } from '../../connection/index.js';
-import type { SsePlatform } from './sse-platform.js';
+import { toMounter, type SsePlatform } from './sse-platform.js';
 
 interface FastifyRequestLike {
   method: string;
@@ -7,6 +7,7 @@ interface FastifyRequestLike {
   headers: SseRequest['headers'];
   query: unknown;
   params: unknown;
+  body?: unknown;
   ip: string;
   raw: { url?: string };
 }
@@ -17,8 +18,8 @@ interface FastifyReplyLike {
 }
 
 export const fastifyPlatform: SsePlatform = {
-  route(httpAdapter, path, handler) {
-    httpAdapter.get(path, (request: FastifyRequestLike, reply: FastifyReplyLike) =>
+  route(httpAdapter, method, path, handler) {
+    httpAdapter[toMounter(method)](path, (request: FastifyRequestLike, reply: FastifyReplyLike) =>
       handler(request, reply),
     );
   },
@@ -33,6 +34,7 @@ export const fastifyPlatform: SsePlatform = {
       query: (request.query ?? {}) as Record<string, unknown>,
       params: (request.params ?? {}) as Record<string, string>,
       ip: request.ip,
+      body: request.body,
       raw: request,
     });
   },
