@@ -100,7 +100,7 @@ describe('an id-only block moves the Last-Event-ID of the next reconnection', ()
   // block does not reach its last event ID: the reconnection carries the frame's own id, and a
   // resume from it reports `replayGap` for the other counters. eventsource 5 (parser's `onId`)
   // follows the block as Chromium does. This test fails, on purpose, when the package is upgraded.
-  it('not in the eventsource package 4.x: it keeps the last data frame\'s id', async () => {
+  it("not in the eventsource package 4.x: it keeps the last data frame's id", async () => {
     const seen: { data: string; lastEventId: string }[] = [];
     const source = new EventSource(`${exchange.url}/stream`);
     source.onmessage = (event) => seen.push({ data: event.data, lastEventId: event.lastEventId });

@@ -1,3 +1,6 @@
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
+import { MAX_HISTORY_COUNTERS } from '../history/history-counter.js';
+
 // The Redis transport's options, typed without `ioredis`: it is an optional peer dependency, so
 // the published declarations must compile where it is not installed. An ioredis `Redis` client
 // and a `RedisOptions` object are accepted as they are (the shapes below are what they have).
@@ -76,4 +79,22 @@ export interface RedisTransportOptions {
    * (`outcome: 'not-sent'`). Bounds the memory a hung Redis makes the process hold. Default 1000.
    */
   maxPendingPublishes?: number;
+  /**
+   * How many id counters history is spread over (1 to 16). Each history channel's ids come from
+   * counter `FNV-1a(channel) mod historyCounters`, whose keys (and Redis channel) share one hash
+   * tag: on a Redis Cluster the counters, and so the history writes, spread over that many slots
+   * instead of one. With one counter (the default on one Redis) ids are `<ms>-<seq>-<epoch>` as
+   * always; with more, `<k>:<ms>-<seq>-<epoch>`, and a connection in channels of several counters
+   * resumes from a position naming each (see the README). Every worker of an app must use the
+   * same value; changing it makes resuming clients get `replayGap: true` once.
+   */
+  historyCounters?: number;
+}
+
+/** {@link RedisTransportOptions.historyCounters}, checked (`TypeError`); default 1. */
+export function historyCountersOf(options: RedisTransportOptions): number {
+  const counters = options.historyCounters ?? 1;
+  if (!Number.isInteger(counters) || counters < 1 || counters > MAX_HISTORY_COUNTERS)
+    throw new TypeError(BROADCAST_MESSAGES.historyCounters(counters, MAX_HISTORY_COUNTERS));
+  return counters;
 }

@@ -1,6 +1,7 @@
 /**
- * Lua run by Redis for history. One script takes the next id from one counter for all channels of
- * the prefix, stores the event in the channel's stream and publishes it, atomically: a publish
+ * Lua run by Redis for history. One script takes the next id from the channel's counter (one for
+ * all channels of the prefix, or one of `historyCounters`: KEYS and the Redis channel then share
+ * the counter's hash tag, so the script touches one slot), stores the event in the channel's stream and publishes it, atomically: a publish
  * that resolved is stored, the live copy carries the stream's id, and ids of all channels are in
  * one order. Trimming is amortised like `MAXLEN ~ size` (in steps of up to 100 entries) but exact.
  * The script assembles the message from pieces the codec gives it (see `redis-message.codec.ts`):
@@ -73,6 +74,30 @@ export const READ_HISTORY = `
 local last = redis.call('HMGET', KEYS[1], 'epoch', 'ms', 'seq', 'l:' .. ARGV[2])
 local newest = last[3] and (last[2] .. '-' .. last[3]) or ''
 return { last[1] or '', newest, last[4] or '', redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') }
+`;
+
+/**
+ * The newest id a counter issued, for a connection whose position must name it before it receives
+ * anything from it. Starts the counter's epoch as a publish would (no epoch, or `seq` below what
+ * the caller has seen), so the id it returns is one later publishes follow. KEYS: 1 counter hash;
+ * ARGV: 1 the highest seq the caller has seen on the counter, 2 an epoch to start if one is needed,
+ * 3 ttl in ms (0: none). Returns { epoch, newest stream id (`<ms>-<seq>`) }.
+ */
+export const READ_HEAD = `
+local state = redis.call('HMGET', KEYS[1], 'epoch', 'seq', 'ms')
+local epoch, seq, ms = state[1], tonumber(state[2] or '0'), tonumber(state[3] or '0')
+local seen = tonumber(ARGV[1])
+if not epoch or seq < seen then
+  local now = redis.call('TIME')
+  local clock = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  if clock > ms then ms = clock end
+  redis.call('DEL', KEYS[1])
+  epoch = ARGV[2]
+  if seen > seq then seq = seen end
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', seq, 'ms', ms)
+  if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+end
+return { epoch, ms .. '-' .. seq }
 `;
 
 /**

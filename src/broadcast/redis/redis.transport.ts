@@ -22,7 +22,8 @@ import { RedisHealthProbe, refusesWrites } from './redis-health.js';
 import { RedisPublishes, type PublishSend } from './redis-publishes.js';
 import { RedisHistory } from './redis-history.js';
 import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
-import type { RedisTransportOptions } from './redis-transport-options.js';
+import { historyCountersOf, type RedisTransportOptions } from './redis-transport-options.js';
+import { redisChannelOf } from './redis-channel-of.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
 /**
@@ -44,6 +45,8 @@ export class RedisTransport implements SseTransport {
   private readonly timeoutMs: number;
   private readonly store: RedisHistory | null;
   private readonly live = new Set<string>();
+  /** The Redis channel name of each live channel, to map messages back. */
+  private readonly names = new Map<string, string>();
   private readonly garbageLogged = new Set<string>();
 
   constructor(
@@ -52,7 +55,8 @@ export class RedisTransport implements SseTransport {
   ) {
     this.prefix = config.channelPrefix ?? 'sse:';
     this.timeoutMs = config.publishTimeout ?? 5000;
-    this.store = historyOptions ? new RedisHistory(this.prefix, historyOptions) : null;
+    const counters = historyCountersOf(config);
+    this.store = historyOptions ? new RedisHistory(this.prefix, historyOptions, counters) : null;
   }
 
   get state(): TransportState {
@@ -126,7 +130,7 @@ export class RedisTransport implements SseTransport {
         ? store.publish(publisher, channel, body, options.except, deadline)
         : RedisPublishes.live(
             publisher,
-            this.prefix + channel,
+            this.redisChannelOf(channel),
             encodeRedisMessage(body, options.except),
             deadline,
           );
@@ -137,6 +141,17 @@ export class RedisTransport implements SseTransport {
 
   keepsHistory(channel: string): boolean {
     return keepsHistory(this.historyOptions, channel);
+  }
+
+  historyCounterOf(channel: string): number | undefined {
+    return this.store && this.keepsHistory(channel) ? this.store.counterOf(channel) : undefined;
+  }
+
+  historyHead(counter: number | undefined): Promise<string> {
+    if (!this.store) return Promise.reject(new SseTransportError('no history'));
+    return this.store.head(this.connections.publisher, counter, (read) =>
+      this.withTimeout(SseTransportError, read, 'newest history id'),
+    );
   }
 
   history(channel: string, sinceId: string): Promise<HistoryQuery> {
@@ -154,18 +169,22 @@ export class RedisTransport implements SseTransport {
 
   subscribe(channel: string): Promise<void> {
     this.live.add(channel);
+    const name = this.redisChannelOf(channel);
+    this.names.set(name, channel);
     const what = `subscribe to "${channel}"`;
     if (this.connections.closed) return Promise.reject(this.closedError(SseSubscribeError, what));
-    const subscribed = this.connections.subscriber.subscribe(this.prefix + channel);
+    const subscribed = this.connections.subscriber.subscribe(name);
     return this.withTimeout(SseSubscribeError, subscribed, what).then(() => undefined);
   }
 
   async unsubscribe(channel: string): Promise<void> {
     this.live.delete(channel);
     this.garbageLogged.delete(channel);
+    const name = this.redisChannelOf(channel);
+    this.names.delete(name);
     const { subscriber } = this.connections;
     if (subscriber.status !== 'ready') return; // nothing to undo: onReady resubscribes `live` only
-    await subscriber.unsubscribe(this.prefix + channel);
+    await subscriber.unsubscribe(name);
   }
 
   /** At most `publishTimeout`, even with Redis unreachable; publishes still waiting reject. */
@@ -177,8 +196,8 @@ export class RedisTransport implements SseTransport {
 
   private onMessage(rawChannel: Buffer, message: Buffer): void {
     const name = rawChannel.toString();
-    if (!name.startsWith(this.prefix)) return;
-    const channel = name.slice(this.prefix.length);
+    const channel = this.names.get(name);
+    if (channel === undefined) return;
     const decoded = decodeRedisMessage(message);
     if (!decoded) {
       if (!this.garbageLogged.has(channel)) {
@@ -201,10 +220,15 @@ export class RedisTransport implements SseTransport {
       this.events?.resubscribed(live);
     };
     if (live.length === 0) return done();
-    const channels = live.map((channel) => this.prefix + channel);
+    const channels = live.map((channel) => this.redisChannelOf(channel));
     this.connections.subscriber.subscribe(...channels).then(done, (error: unknown) => {
       this.logger.error(BROADCAST_MESSAGES.resubscribeFailed(describeError(error).message));
     });
+  }
+
+  /** Every Redis channel name goes through `redisChannelOf`. */
+  private redisChannelOf(channel: string): string {
+    return redisChannelOf(this.prefix, channel, this.historyCounterOf(channel));
   }
 
   private timeoutError(kind: SseTransportErrorClass, what: string): SseTransportError {
