@@ -5,7 +5,7 @@ import {
   type ChannelMembership,
   type SseLogger,
 } from '../connection/index.js';
-import { ConnectionPositions } from './history/connection-positions.js';
+import { ConnectionPositions, bodyOf } from './history/connection-positions.js';
 import { formatEventId, parseEventId } from './history/event-id.js';
 import { LiveCatchUp, type HeldLiveFrame, type LiveGapPolicy } from './history/live-catch-up.js';
 import type { ReplayItem } from './history/merge-replay.js';
@@ -65,7 +65,7 @@ export class ChannelHub implements ChannelMembership {
       transport,
       {
         members: (channel) => this.channels.get(channel)?.members,
-        written: (member, id) => this.positions.written(member, id),
+        deliver: (member, frame, id) => this.positions.deliver(member, frame, id),
         hold: (channel) => {
           const state = this.channels.get(channel);
           if (state) state.catchingUp ??= [];
@@ -108,11 +108,14 @@ export class ChannelHub implements ChannelMembership {
     const subscribed = this.subscribe(channel);
     if (!state.members.has(connection)) this.addMember(state, connection);
     const keepsHistory = this.transport.keepsHistory(channel);
-    const positioned = keepsHistory ? this.trackPosition(connection, channel, subscribed) : null;
     const joined = connection.resume.takeReplayRequest(channel, keepsHistory)
       ? this.replays.collect(connection, channel, subscribed)
       : subscribed;
-    return positioned ? Promise.all([joined, positioned]).then(() => undefined) : joined;
+    const positioned = keepsHistory ? this.trackPosition(connection, channel, subscribed) : null;
+    if (!positioned) return joined;
+    // A replay being collected waits for it too: channels joined one after another still replay as one.
+    this.replays.during(connection, positioned);
+    return Promise.all([joined, positioned]).then(() => undefined);
   }
 
   /** Writes the events of `channel` after `sinceId`; resolves with `true` when some may be missing. */
@@ -122,10 +125,8 @@ export class ChannelHub implements ChannelMembership {
     const since = ResumePosition.parse(sinceId)?.since(counter);
     if (!since) return true;
     const { events, gap } = await this.transport.history(channel, formatEventId(since));
-    for (const event of events) {
-      connection.deliver(new OutgoingFrame(event.frame));
-      this.positions.written(connection, event.id);
-    }
+    for (const event of events)
+      this.positions.deliver(connection, new OutgoingFrame(event.frame), event.id);
     return gap;
   }
 
@@ -174,13 +175,16 @@ export class ChannelHub implements ChannelMembership {
       state.catchingUp.push({ id, frame: { frame, except } });
       return;
     }
+    if (state.spanning && id !== undefined) {
+      this.deliverWithPositions(channel, state, frame, except, id);
+      return;
+    }
     if (!state.replaying) {
       if (!except || except.length === 0) {
         for (const member of state.members) member.deliver(frame);
       } else {
         for (const member of state.members) if (!except.includes(member.id)) member.deliver(frame);
       }
-      if (state.spanning && id !== undefined) this.writePositions(state.spanning, except, id);
       return;
     }
     this.deliverDuringReplay(channel, state.replaying, state.members, frame, except, id);
@@ -225,22 +229,31 @@ export class ChannelHub implements ChannelMembership {
       if (except && except.includes(member.id)) continue;
       const batch = replaying.get(member);
       if (batch) batch.hold(channel, frame, id);
-      else {
-        member.deliver(frame);
-        this.positions.written(member, id);
-      }
+      else member.deliver(frame);
     }
   }
 
-  /** After a shared frame: the position block of each member whose channels span counters. */
-  private writePositions(
-    spanning: Set<ChannelMember>,
+  /**
+   * A frame on a channel some of whose members span id counters: they get its body (parsed and
+   * cut once, shared) after their own position line; the others, and members replaying (held),
+   * as usual.
+   */
+  private deliverWithPositions(
+    channel: string,
+    state: ChannelState,
+    frame: OutgoingFrame,
     except: readonly string[] | undefined,
     idText: string,
   ): void {
     const id = parseEventId(idText);
-    for (const member of spanning)
-      if (!except || !except.includes(member.id)) this.positions.written(member, id);
+    const body = bodyOf(frame);
+    for (const member of state.members) {
+      if (except && except.includes(member.id)) continue;
+      const batch = state.replaying?.get(member);
+      if (batch) batch.hold(channel, frame, idText);
+      else if (state.spanning!.has(member)) this.positions.deliver(member, frame, id, body);
+      else member.deliver(frame);
+    }
   }
 
   /**

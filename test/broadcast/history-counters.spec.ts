@@ -194,40 +194,46 @@ describe('the gap rule and the seen ids, per counter', () => {
   });
 });
 
-/** A member that records what it is written. */
+/** A member that records what it is written, as one stream. */
 class Member implements ChannelMember {
   readonly id = 'm';
   readonly closed = false;
   readonly resume = new ResumeState(true);
-  readonly blocks: string[] = [];
+  written = '';
   constructor(readonly lastEventId: string | null) {}
-  deliver(): void {}
+  deliver(frame: OutgoingFrame): void {
+    this.written += frame.bytes.toString();
+  }
   deliverPosition(frame: OutgoingFrame): void {
-    this.blocks.push(frame.bytes.toString());
+    this.written += frame.bytes.toString();
   }
   terminate(): void {}
 }
 
-describe('ConnectionPositions: position blocks only for connections spanning counters', () => {
-  it('a connection in one counter pays nothing; joining a second reads every head', () => {
+const frame = (id: string, data = 'x') =>
+  new OutgoingFrame(Buffer.from(`id: ${id}\ndata: ${data}\n\n`));
+
+describe('ConnectionPositions: own id lines only for connections spanning counters', () => {
+  it('a connection in one counter gets frames as they are; joining a second reads every head', () => {
     const positions = new ConnectionPositions();
     const member = new Member('1:5-5-a');
     expect(positions.joined(member, 'a', 1)).toEqual({ spanning: [], heads: [] });
     expect(positions.joined(member, 'a2', 1)).toEqual({ spanning: [], heads: [] });
-    positions.written(member, '1:6-6-a');
-    expect(member.blocks).toEqual([]);
+    positions.deliver(member, frame('1:6-6-a'), '1:6-6-a');
+    expect(member.written).toBe('id: 1:6-6-a\ndata: x\n\n');
+    member.written = '';
     expect(positions.joined(member, 'b', 2)).toEqual({ spanning: ['a', 'a2', 'b'], heads: [1, 2] });
     positions.moveToHeads(member, [id('1:9-9-a'), id('2:3-3-a')]);
-    expect(member.blocks).toEqual(['id: 1:9-9-a_2:3-3-a\n\n']);
-    positions.written(member, '2:4-4-a');
-    positions.written(member, '2:4-4-a'); // the same id again: no block
-    expect(member.blocks.at(-1)).toBe('id: 1:9-9-a_2:4-4-a\n\n');
-    expect(member.blocks).toHaveLength(2);
+    expect(member.written).toBe('id: 1:9-9-a_2:3-3-a\n\n'); // no event: an id-only block
+    member.written = '';
+    positions.deliver(member, frame('2:4-4-a', 'y'), '2:4-4-a');
+    // One block: the position line, then the shared frame's body (its own id line cut off).
+    expect(member.written).toBe('id: 1:9-9-a_2:4-4-a\ndata: y\n\n');
     expect(positions.joined(member, 'c', 3)).toEqual({ spanning: ['c'], heads: [3] });
     expect(positions.joined(member, 'b2', 2)).toEqual({ spanning: ['b2'], heads: [] });
   });
 
-  it('leaving back to one counter stops the blocks', () => {
+  it('leaving back to one counter gets frames as they are again', () => {
     const positions = new ConnectionPositions();
     const member = new Member(null);
     positions.joined(member, 'a', 1);
@@ -235,16 +241,19 @@ describe('ConnectionPositions: position blocks only for connections spanning cou
     expect(positions.spans(member)).toBe(true);
     expect(positions.left(member, 'b')).toEqual(['b', 'a']);
     expect(positions.spans(member)).toBe(false);
-    positions.written(member, '1:6-6-a');
-    expect(member.blocks).toEqual([]);
+    positions.deliver(member, frame('1:6-6-a'), '1:6-6-a');
+    expect(member.written).toBe('id: 1:6-6-a\ndata: x\n\n');
   });
 
-  it('starts from the Last-Event-ID it came with', () => {
+  it('starts from the Last-Event-ID it came with; a frame without an id goes as it is', () => {
     const positions = new ConnectionPositions();
     const member = new Member('1:5-5-a_2:7-7-a');
     positions.joined(member, 'a', 1);
     positions.joined(member, 'b', 2);
-    positions.written(member, '1:6-6-a');
-    expect(member.blocks).toEqual(['id: 1:6-6-a_2:7-7-a\n\n']);
+    positions.deliver(member, frame('1:6-6-a'), '1:6-6-a');
+    expect(member.written).toBe('id: 1:6-6-a_2:7-7-a\ndata: x\n\n');
+    member.written = '';
+    positions.deliver(member, new OutgoingFrame(Buffer.from('data: live\n\n')), undefined);
+    expect(member.written).toBe('data: live\n\n');
   });
 });

@@ -24,11 +24,12 @@ const NOTHING: PositionJoin = { spanning: [], heads: [] };
 
 /**
  * The resume position of each connection whose history channels use more than one id counter.
- * Such a connection can't resume from the `id:` of the last shared frame (it names one counter),
- * so after every frame with an id it gets a small block of its own, `id: <position>\n\n`: the
- * WHATWG parser sets the last event ID on every dispatch, also of a block without `data`, so the
- * client's `Last-Event-ID` is always the whole position, and the shared frame is never re-encoded.
- * Connections in one counter's channels only pay nothing (their frames' ids are their position).
+ * Such a connection can't resume from the `id:` of a shared frame (it names one counter), so it
+ * gets each frame's body (the shared bytes after the `id:` line, never re-encoded) after an `id:`
+ * line of its own naming its whole position: its `Last-Event-ID` is always the position. Before
+ * its first event, the counters' heads come in an id-only block (the WHATWG parser sets the last
+ * event ID on every dispatch, also of a block without `data`). Connections in one counter's
+ * channels pay nothing: their frames' ids are their position.
  */
 export class ConnectionPositions {
   private readonly tracked = new Map<ChannelMember, Tracked>();
@@ -74,12 +75,29 @@ export class ConnectionPositions {
     return (this.tracked.get(member)?.counters.size ?? 0) > 1;
   }
 
-  /** After a frame with `id` was written to `member`: its position block, if it spans counters. */
-  written(member: ChannelMember, id: string | EventId | null | undefined): void {
+  /**
+   * Writes `frame` (carrying `id`) to `member`: as it is, or, when the member spans counters, its
+   * body (`body`: the frame without its `id:` line, shared by every such member) after an `id:`
+   * line of the member's position moved to `id` — one block, so no cut of the stream can separate
+   * the event from the position that accounts for it.
+   */
+  deliver(
+    member: ChannelMember,
+    frame: OutgoingFrame,
+    id: string | EventId | null | undefined,
+    body?: OutgoingFrame | null,
+  ): void {
     const tracked = this.tracked.get(member);
-    if (!tracked || tracked.counters.size < 2 || !id) return;
-    const parsed = typeof id === 'string' ? parseEventId(id) : id;
-    if (parsed && tracked.position.advance(parsed)) this.writeBlock(member, tracked);
+    const spans = tracked !== undefined && tracked.counters.size > 1 && !!id;
+    const parsed = !spans ? null : typeof id === 'string' ? parseEventId(id) : id;
+    const rest = parsed && (body ?? bodyOf(frame));
+    if (!parsed || !rest) {
+      member.deliver(frame);
+      return;
+    }
+    tracked!.position.advance(parsed);
+    member.deliverPosition(new OutgoingFrame(Buffer.from(`id: ${tracked!.position.format()}\n`)));
+    member.deliver(rest);
   }
 
   /**
@@ -92,7 +110,11 @@ export class ConnectionPositions {
     if (!tracked || tracked.counters.size < 2) return;
     let moved = false;
     for (const head of heads) if (tracked.position.advance(head)) moved = true;
-    if (moved) this.writeBlock(member, tracked);
+    // No event to carry it: an id-only block (WHATWG parsers set the last event ID on it too).
+    if (moved)
+      member.deliverPosition(
+        new OutgoingFrame(Buffer.from(`id: ${tracked.position.format()}\n\n`)),
+      );
   }
 
   /** The member's position as written in its blocks (tests, logs). */
@@ -103,8 +125,12 @@ export class ConnectionPositions {
   clear(): void {
     this.tracked.clear();
   }
+}
 
-  private writeBlock(member: ChannelMember, tracked: Tracked): void {
-    member.deliverPosition(new OutgoingFrame(Buffer.from(`id: ${tracked.position.format()}\n\n`)));
-  }
+/** `frame` without its leading `id:` line (`null` if it has none), to follow a position line. */
+export function bodyOf(frame: OutgoingFrame): OutgoingFrame | null {
+  const { bytes } = frame;
+  if (bytes.length < 4 || bytes.toString('latin1', 0, 3) !== 'id:') return null;
+  const end = bytes.indexOf(0x0a);
+  return end === -1 ? null : new OutgoingFrame(bytes.subarray(end + 1));
 }

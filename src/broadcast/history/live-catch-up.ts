@@ -21,8 +21,8 @@ export interface HeldLiveFrame {
 /** What the catch-up needs of the channels. */
 export interface CatchUpChannels {
   members(channel: string): Iterable<ChannelMember> | undefined;
-  /** A frame with `id` was written to `member` (its position block follows, if it has one). */
-  written(member: ChannelMember, id: EventId | null): void;
+  /** Writes `frame` with `id` to `member` (with its position, if it spans id counters). */
+  deliver(member: ChannelMember, frame: OutgoingFrame, id: EventId | null): void;
   /** Start holding the channel's live frames; `release` stops and returns them, in order. */
   hold(channel: string): void;
   release(channel: string): ReplayItem<HeldLiveFrame>[];
@@ -77,8 +77,7 @@ export class LiveCatchUp {
         const { frame, except } = item;
         for (const member of this.channels.members(channel) ?? []) {
           if (except && except.includes(member.id)) continue;
-          member.deliver(frame);
-          this.channels.written(member, id);
+          this.channels.deliver(member, frame, id);
         }
       }
     }

@@ -61,10 +61,21 @@ export class ReplayCoordinator {
     this.forget(member);
     for (const channel of batch.heldChannels()) this.holding.release(channel, member);
     for (const { frame, id } of batch.frames(toFrame)) {
-      member.deliver(frame);
-      this.positions?.written(member, id);
+      if (this.positions) this.positions.deliver(member, frame, id);
+      else member.deliver(frame);
     }
     for (const then of batch.afterFlush) then();
+  }
+
+  /** `member`'s replay, if one is being collected, is not written before `work` settles. */
+  during(member: ChannelMember, work: Promise<void>): void {
+    const batch = this.batches.get(member);
+    if (!batch) return;
+    batch.pending++;
+    void work.finally(() => {
+      batch.pending--;
+      this.settle(member, batch);
+    });
   }
 
   /** Runs `then` once `member`'s pending replay was written (at once if none is pending). */

@@ -110,6 +110,7 @@ export class RedisHistory {
       this.seenSeq.get(this.counterOf(channel)) ?? 0,
       newEpoch(),
       deadline,
+      idPrefixOf(this.counterOf(channel)),
     );
     if (id !== 0) this.noteSeen(parseEventId(id));
     return id;
@@ -163,6 +164,11 @@ export class RedisHistory {
     const base = `${this.prefix}${historyTagOf(this.counterOf(channel))}:`;
     return [`${base}seq`, `${base}stream:${channel}`];
   }
+}
+
+/** What an id of `counter` starts with (see `event-id.ts`). */
+function idPrefixOf(counter: number | undefined): string {
+  return counter === undefined ? '' : `${counter}:`;
 }
 
 /** The `p` field of an entry: the channel's previous event (`null`: none; `undefined`: unknown). */

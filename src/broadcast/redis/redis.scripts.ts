@@ -7,7 +7,8 @@
  * The script assembles the message from pieces the codec gives it (see `redis-message.codec.ts`):
  * it knows no wire format itself.
  *
- * Ids are `<ms>-<seq>-<epoch>` (the stream entry id is `<ms>-<seq>`). The counter hash holds the
+ * Ids are `<ms>-<seq>-<epoch>`, or `<k>:<ms>-<seq>-<epoch>` on counter `k` (the stream entry id is
+ * `<ms>-<seq>`). The counter hash holds the
  * `epoch`, `seq`, `ms`, and per channel `l:<channel>` the stream id of its newest event. A new
  * epoch starts when the hash has no epoch (Redis restarted without persistence, the hash was
  * evicted, expired or flushed) or its `seq` is below the highest one the caller has seen (a
@@ -21,7 +22,8 @@
  * ARGV: 1 Redis channel, 2 message head (before the id), 3 message tail (after the id, up to the
  * frame), 4 the frame's id line prefix, 5 the frame's body, 6 size, 7 ttl in ms, 8 the highest
  * seq the caller has seen, 9 an epoch to start if one is needed, 10 deadline in ms on Redis's
- * clock: a script that runs later stores and publishes nothing and returns 0.
+ * clock: a script that runs later stores and publishes nothing and returns 0, 11 the id's counter
+ * prefix (`<k>:`, or empty with one counter).
  */
 export const PUBLISH_WITH_HISTORY = `
 local size, ttlMs, seen = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
@@ -41,7 +43,7 @@ seq = seq + 1
 local field = 'l:' .. ARGV[1]
 local previous = redis.call('HGET', KEYS[1], field) or ''
 local streamId = ms .. '-' .. seq
-local id = streamId .. '-' .. epoch
+local id = ARGV[11] .. streamId .. '-' .. epoch
 local frame = ARGV[4] .. id .. '\\n' .. ARGV[5]
 redis.call('XADD', KEYS[2], streamId, 'f', frame, 'p', previous)
 redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', seq, 'ms', ms, field, streamId)
