@@ -210,8 +210,8 @@ class Member implements ChannelMember {
   terminate(): void {}
 }
 
-const frame = (id: string, data = 'x') =>
-  new OutgoingFrame(Buffer.from(`id: ${id}\ndata: ${data}\n\n`));
+const frame = (text: string, data = 'x') =>
+  new OutgoingFrame(Buffer.from(`id: ${text}\ndata: ${data}\n\n`));
 
 describe('ConnectionPositions: own id lines only for connections spanning counters', () => {
   it('a connection in one counter gets frames as they are; joining a second reads every head', () => {

@@ -72,13 +72,13 @@ describe('an id-only block moves the Last-Event-ID of the next reconnection', ()
       const seen = await page.evaluate(
         (url) =>
           new Promise<{ data: string; lastEventId: string }[]>((resolve) => {
-            const seen: { data: string; lastEventId: string }[] = [];
+            const messages: { data: string; lastEventId: string }[] = [];
             const source = new EventSource(url);
             source.onmessage = (event) => {
-              seen.push({ data: event.data as string, lastEventId: event.lastEventId });
-              if (seen.length === 2) {
+              messages.push({ data: event.data as string, lastEventId: event.lastEventId });
+              if (messages.length === 2) {
                 source.close();
-                resolve(seen);
+                resolve(messages);
               }
             };
           }),
