@@ -50,4 +50,10 @@ export const BROADCAST_MESSAGES = {
   garbageOnChannel: (name: string) =>
     `Skipped a message on Redis channel "${name}" that is not an SSE frame of this library ` +
     `(another publisher or version?); further ones on this channel are skipped silently`,
+  redisIsClusterNode: (address: string) =>
+    `Redis transport: ${address} is a Redis Cluster node (cluster_enabled:1): configure it as ` +
+    "transport: { type: 'redis', cluster: { nodes: [...] } } instead of url/options (through a " +
+    'single node, history writes fail with MOVED and every PUBLISH is relayed to every node)',
+  redisClusterNoOwner: (channel: string) =>
+    `Redis transport: no master of the cluster is known to own Redis channel "${channel}" (cluster not reachable yet?)`,
 };

@@ -25,6 +25,9 @@ export type {
   RedisTransportOptions,
   RedisConnectionOptions,
   RedisClient,
+  RedisClusterClient,
+  RedisClusterConfig,
+  RedisClusterOptions,
 } from './redis/redis-transport-options.js';
 export { createTransport, type SseTransportOptions } from './transport-options.js';
 export {

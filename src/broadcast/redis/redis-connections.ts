@@ -4,7 +4,14 @@ import type { TransportState } from '../sse-transport.js';
 import { SseConnectError } from '../transport-errors.js';
 import { loadIoredis } from './load-ioredis.js';
 import { restartWhenEnded, sentinelDefaults } from './redis-sentinel.js';
-import type { RedisTransportOptions } from './redis-transport-options.js';
+import {
+  clusterNodeMessage,
+  isClusterConfig,
+  isClusterNode,
+  openCluster,
+  usesShardedPubSub,
+} from './redis-cluster.js';
+import type { RedisClient, RedisTransportOptions } from './redis-transport-options.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
 /** What the transport does at its connections' events. @internal */
@@ -43,6 +50,8 @@ export class RedisConnections {
     private readonly config: RedisTransportOptions,
     private readonly timeoutMs: number,
     private readonly logger: SseLogger,
+    /** Whether the transport keeps history (a cluster then uses classic pub/sub for now). */
+    private readonly withHistory = false,
   ) {}
 
   get state(): TransportState {
@@ -77,8 +86,17 @@ export class RedisConnections {
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
     };
-    if (this.config.client) {
-      const { client } = this.config;
+    const clustered = isClusterConfig(this.config);
+    if (clustered) {
+      const cluster = await openCluster(
+        this.config,
+        await loadIoredis(),
+        usesShardedPubSub(this.config, this.withHistory),
+      );
+      this.publisher = cluster.publisher;
+      this.subscriber = cluster.subscriber;
+    } else if (this.config.client) {
+      const { client } = this.config as { client: RedisClient };
       const own = (client as { options?: RedisOptions }).options;
       this.publisher = client.duplicate({
         ...sentinelDefaults(own),
@@ -93,7 +111,7 @@ export class RedisConnections {
       };
       this.publisher = this.config.url ? new Redis(this.config.url, options) : new Redis(options);
     }
-    this.subscriber = this.publisher.duplicate({
+    this.subscriber ??= this.publisher.duplicate({
       autoResubscribe: false,
       enableOfflineQueue: true,
       autoResendUnfulfilledCommands: true,
@@ -106,6 +124,7 @@ export class RedisConnections {
     this.watch(this.publisher, 'publisher', (up) => (this.publisherUp = up), hooks);
     this.watch(this.subscriber, 'subscriber', (up) => (this.subscriberUp = up), hooks);
     if (this.config.failFast) await this.connected();
+    if (!clustered) await this.refuseClusterNode();
   }
 
   /** Resolves when the publisher is ready, or when the transport closes. */
@@ -130,6 +149,27 @@ export class RedisConnections {
     this.closing = true;
     this.wakeWaiting?.();
     await Promise.all([this.quit(this.subscriber), this.quit(this.publisher)]);
+  }
+
+  /**
+   * `url`/`options` must not lead to a cluster node: startup waits for the first connection (at
+   * most a second) to ask, and fails if it is one; a Redis reached only later is asked then, and
+   * logged as an error.
+   */
+  private async refuseClusterNode(): Promise<void> {
+    const clusterNode = await isClusterNode(this.publisher, Math.min(this.timeoutMs, 1000));
+    if (clusterNode === null) {
+      this.publisher.once('ready', () => {
+        void isClusterNode(this.publisher, 0).then((late) => {
+          if (late && !this.closing) this.logger.error(clusterNodeMessage(this.publisher));
+        });
+      });
+      return;
+    }
+    if (!clusterNode) return;
+    const message = clusterNodeMessage(this.publisher);
+    await this.close();
+    throw new SseConnectError(message);
   }
 
   /** Waits until both connections are ready, up to the timeout; else closes and rejects. */

@@ -56,13 +56,64 @@ export interface RedisClient {
   readonly status: string;
 }
 
+/**
+ * ioredis `ClusterOptions` for a Redis Cluster: handed to ioredis as they are; the common ones are
+ * listed here. `redisOptions` are the options of every node connection (`username`, `password`,
+ * `tls`…).
+ */
+export interface RedisClusterOptions {
+  redisOptions?: RedisConnectionOptions;
+  /** Maps the addresses the nodes announce to ones this process can reach (NAT, Docker). */
+  natMap?: Record<string, { host: string; port: number }> | ((key: string) => unknown);
+  /** With TLS on AWS: `(address, callback) => callback(null, address)` (the certificates name the host). */
+  dnsLookup?: (...args: any[]) => void;
+  slotsRefreshTimeout?: number;
+  slotsRefreshInterval?: number;
+  /** Milliseconds before the next attempt to reach the cluster; `null`/`undefined` gives up. */
+  clusterRetryStrategy?: ((times: number, reason?: Error) => number | void | null) | null;
+  /** Any other ioredis `ClusterOptions` field, passed on unchecked. */
+  [option: string]: any;
+}
+
+/** A Redis Cluster to connect to: what ioredis' `new Cluster(nodes, options)` takes. */
+export interface RedisClusterConfig {
+  /** Startup nodes (any of the cluster's nodes; the others are discovered): `'host:port'` or `{ host, port }`. */
+  nodes: (string | number | { host?: string; port?: number })[];
+  options?: RedisClusterOptions;
+}
+
+/**
+ * An ioredis `Cluster` of yours (`new Cluster(…)`): the transport only `duplicate()`s it, with the
+ * same startup nodes and its own settings on top of yours.
+ */
+export interface RedisClusterClient {
+  readonly isCluster: true;
+  duplicate(overrideStartupNodes?: unknown[], overrideOptions?: RedisClusterOptions): unknown;
+  readonly status: string;
+}
+
 export interface RedisTransportOptions {
   /** `redis://` URL for the connections the transport opens (and closes). */
   url?: string;
   /** ioredis options (`RedisOptions`) for the connections the transport opens. */
   options?: RedisConnectionOptions;
-  /** An ioredis client of yours: duplicated to publish and to subscribe; never closed. */
-  client?: RedisClient;
+  /**
+   * An ioredis client of yours — a `Redis` or a `Cluster` — duplicated to publish and to
+   * subscribe; never closed.
+   */
+  client?: RedisClient | RedisClusterClient;
+  /**
+   * A Redis Cluster (instead of `url`/`options`/`client`). Redis 7 or later for sharded pub/sub.
+   * A `url` or `options` that lead to a cluster node fail at startup.
+   */
+  cluster?: RedisClusterConfig;
+  /**
+   * On a cluster: `true` (the default without history) publishes with `SPUBLISH` and subscribes
+   * with `SSUBSCRIBE`, so a message travels only inside the shard that owns its channel. `false`:
+   * classic `PUBLISH`/`SUBSCRIBE`, which the cluster relays to every node. With history it is
+   * `false` for now: the history script publishes classically. Ignored on a single Redis.
+   */
+  shardedPubSub?: boolean;
   /** Prefix of every Redis channel name. Default `'sse:'`. */
   channelPrefix?: string;
   /** Milliseconds a publish (or a subscription) may wait for Redis before it rejects. Default 5000. */

@@ -18,6 +18,7 @@ import {
 } from '../transport-errors.js';
 import { RedisClock } from './redis-clock.js';
 import { RedisConnections } from './redis-connections.js';
+import { installClusterPublish, usesShardedPubSub } from './redis-cluster.js';
 import { RedisHealthProbe, refusesWrites } from './redis-health.js';
 import { RedisPublishes, type PublishSend } from './redis-publishes.js';
 import { RedisHistory } from './redis-history.js';
@@ -67,7 +68,7 @@ export class RedisTransport implements SseTransport {
     this.sink = sink;
     this.events = events;
     this.logger = logger;
-    const connections = new RedisConnections(this.config, this.timeoutMs, logger);
+    const connections = new RedisConnections(this.config, this.timeoutMs, logger, !!this.store);
     this.connections = connections;
     const clock = new RedisClock();
     this.publishes = new RedisPublishes(
@@ -92,6 +93,7 @@ export class RedisTransport implements SseTransport {
       created: (publisher, subscriber) => {
         this.store?.install(publisher);
         RedisPublishes.install(publisher);
+        installClusterPublish(publisher, usesShardedPubSub(this.config, !!this.store));
         RedisHealthProbe.install(publisher);
         publisher.on('ready', () => this.publishes.publisherReady(publisher));
         publisher.on('close', () => {

@@ -1,0 +1,171 @@
+import { EventEmitter } from 'node:events';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
+import type { RedisConstructor } from './load-ioredis.js';
+import { keySlot } from './redis-key-slot.js';
+
+/** Milliseconds before a lost master connection tries again, growing per attempt up to the cap. */
+const RETRY_STEP_MS = 100;
+const RETRY_CAP_MS = 1000;
+
+/**
+ * The subscriber side of the Redis transport on a cluster, with the face of one ioredis connection
+ * (`subscribe`, `unsubscribe`, `ping`, `status`, `ready`/`close`/`error`/`messageBuffer` events), so
+ * `RedisConnections` and the transport treat it as they treat a single Redis's subscriber.
+ *
+ * Behind it, one connection of its own to each master of the cluster (from the publisher's slot
+ * map): sharded, a channel is `SSUBSCRIBE`d on the master that owns its slot; classic, every
+ * channel is `SUBSCRIBE`d on the master of slot 0 (the cluster relays every `PUBLISH` to every
+ * node). Its resubscription is the transport's, as on one Redis: it is `ready` while every master
+ * connection is ready, and `close`s when one is lost (or a channel's owner changed after a
+ * failover or a resharding) — then the transport catches up once all are back. So the transport
+ * is `down` while any master is unreachable, not only the masters of this process's channels.
+ * ioredis' own `shardedSubscribers` is not used: it reconnects in a tight loop, says `ready`
+ * before it resubscribed, and leaves no way to know which messages may have been missed.
+ * @internal
+ */
+export class RedisClusterSubscriber extends EventEmitter {
+  /** Read by `restartWhenEnded` (no failover detector here). */
+  readonly options: RedisOptions = {};
+  status = 'connecting';
+  /** Master `host:port` → this subscriber's connection to it. */
+  private readonly masters = new Map<string, Redis>();
+  /** Subscribed Redis channel → the master it was subscribed on. */
+  private readonly routes = new Map<string, string>();
+  /** Master `host:port` of each slot, once the publisher knows the slots. */
+  private owners: (string | undefined)[] = [];
+  private ended = false;
+  private known: Promise<void>;
+  private resolveKnown!: () => void;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly Redis: RedisConstructor,
+    private readonly sharded: boolean,
+  ) {
+    super();
+    this.known = new Promise((resolve) => (this.resolveKnown = resolve));
+    cluster.on('ready', () => this.refresh());
+    cluster.on('refresh', () => this.refresh());
+    if (cluster.status === 'ready') this.refresh();
+  }
+
+  async subscribe(...channels: string[]): Promise<void> {
+    await this.known;
+    const batches = new Map<string, { connection: Redis; channels: string[] }>();
+    for (const channel of channels) {
+      const master = this.routeOf(channel);
+      const connection = master === undefined ? undefined : this.masters.get(master);
+      if (master === undefined || !connection)
+        throw new Error(BROADCAST_MESSAGES.redisClusterNoOwner(channel));
+      this.routes.set(channel, master);
+      // SSUBSCRIBE takes channels of one slot at a time.
+      const batch = `${master} ${this.sharded ? keySlot(channel) : 0}`;
+      const entry = batches.get(batch) ?? { connection, channels: [] };
+      entry.channels.push(channel);
+      batches.set(batch, entry);
+    }
+    await Promise.all(
+      [...batches.values()].map(({ connection, channels: batch }) =>
+        this.sharded ? connection.ssubscribe(...batch) : connection.subscribe(...batch),
+      ),
+    );
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    const master = this.routes.get(channel);
+    this.routes.delete(channel);
+    const connection = master === undefined ? undefined : this.masters.get(master);
+    if (connection?.status !== 'ready') return;
+    await (this.sharded ? connection.sunsubscribe(channel) : connection.unsubscribe(channel));
+  }
+
+  /** Each master answers after the messages it pushed before (see the transport's `barrier`). */
+  async ping(): Promise<void> {
+    await Promise.all([...this.masters.values()].map((connection) => connection.ping()));
+  }
+
+  async quit(): Promise<void> {
+    this.end();
+    await Promise.all(
+      [...this.masters.values()].map((connection) => connection.quit().catch(() => undefined)),
+    );
+  }
+
+  disconnect(): void {
+    this.end();
+    for (const connection of this.masters.values()) connection.disconnect();
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.status = 'end';
+  }
+
+  private routeOf(channel: string): string | undefined {
+    return this.owners[this.sharded ? keySlot(channel) : 0];
+  }
+
+  /** The publisher (re)read the slot map: follow its masters. */
+  private refresh(): void {
+    if (this.ended) return;
+    const slots = (this.cluster as unknown as { slots: (string[] | undefined)[] }).slots;
+    const owners = Array.from(slots, (nodes) => nodes?.[0]);
+    const masters = new Set(owners.filter((node): node is string => node !== undefined));
+    if (masters.size === 0) return;
+    this.owners = owners;
+    for (const [master, connection] of this.masters) {
+      if (masters.has(master)) continue;
+      this.masters.delete(master);
+      connection.disconnect();
+    }
+    for (const master of masters) if (!this.masters.has(master)) this.connect(master);
+    let moved = false;
+    for (const [channel, master] of this.routes) {
+      const now = this.routeOf(channel);
+      if (now === master || now === undefined) continue;
+      moved = true;
+      this.routes.set(channel, now); // the transport subscribes it there at the next `ready`
+    }
+    if (moved) this.lost();
+    this.resolveKnown();
+    this.checkReady();
+  }
+
+  private connect(master: string): void {
+    const at = master.lastIndexOf(':');
+    const own = this.cluster.options.redisOptions ?? {};
+    const connection = new this.Redis({
+      ...own,
+      host: master.slice(0, at),
+      port: Number(master.slice(at + 1)),
+      lazyConnect: false,
+      readOnly: false,
+      autoResubscribe: false,
+      enableOfflineQueue: true,
+      autoResendUnfulfilledCommands: true,
+      retryStrategy: (times: number) => Math.min(RETRY_STEP_MS * times, RETRY_CAP_MS),
+    });
+    this.masters.set(master, connection);
+    const current = () => this.masters.get(master) === connection && !this.ended;
+    connection.on('ready', () => current() && this.checkReady());
+    connection.on('close', () => current() && this.lost());
+    connection.on('error', (error: Error) => current() && this.emit('error', error));
+    for (const event of ['smessageBuffer', 'messageBuffer'])
+      connection.on(event, (channel: Buffer, message: Buffer) =>
+        this.emit('messageBuffer', channel, message),
+      );
+  }
+
+  private lost(): void {
+    this.status = 'connecting';
+    this.emit('close');
+  }
+
+  private checkReady(): void {
+    if (this.status === 'ready' || this.owners.length === 0) return;
+    for (const connection of this.masters.values()) if (connection.status !== 'ready') return;
+    this.status = 'ready';
+    this.emit('ready');
+  }
+}

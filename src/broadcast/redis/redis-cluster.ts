@@ -1,0 +1,123 @@
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
+import { RedisClusterSubscriber } from './redis-cluster-subscriber.js';
+import type { RedisConstructor } from './load-ioredis.js';
+import type {
+  RedisClusterClient,
+  RedisClusterOptions,
+  RedisTransportOptions,
+} from './redis-transport-options.js';
+
+/**
+ * A live-only publish on a cluster: as `PUBLISH_LIVE` (`redis.scripts.ts`), with the Redis channel
+ * as the script's key, so the cluster runs it on the master that owns the channel's slot — every
+ * publish of a channel on one node, in order — and `SPUBLISH` (Redis 7) may name it: a shard
+ * channel must hash to the script's slot. KEYS: 1 Redis channel; ARGV: 1 message, 2 deadline in ms
+ * on Redis's clock. Returns 0 when run past the deadline, else 1.
+ */
+const clusterLive = (command: 'SPUBLISH' | 'PUBLISH') => `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('${command}', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** Whether the transport is configured for a Redis Cluster (`cluster`, or a `Cluster` as `client`). @internal */
+export function isClusterConfig(config: RedisTransportOptions): boolean {
+  return (
+    Boolean(config.cluster) || (config.client as RedisClusterClient | undefined)?.isCluster === true
+  );
+}
+
+/** On a cluster: sharded pub/sub unless `shardedPubSub: false`, or history (for now) says otherwise. @internal */
+export function usesShardedPubSub(config: RedisTransportOptions, history: boolean): boolean {
+  return config.shardedPubSub ?? !history;
+}
+
+/**
+ * The transport's two "connections" on a cluster: an ioredis `Cluster` to publish (a command goes
+ * to the master of its key's slot), and a {@link RedisClusterSubscriber} with a connection of its
+ * own to each master. Our settings apply as on a single Redis: no offline queue (a publish waits
+ * for `ready` itself), nothing resent on a new connection — on the cluster, and on its node
+ * connections through `redisOptions`.
+ * @internal
+ */
+export async function openCluster(
+  config: RedisTransportOptions,
+  Redis: RedisConstructor,
+  sharded: boolean,
+): Promise<{ publisher: Redis; subscriber: Redis }> {
+  const ours = (own: RedisClusterOptions | undefined): ClusterOptions => ({
+    ...(own as ClusterOptions),
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    redisOptions: { ...(own?.redisOptions as RedisOptions), autoResendUnfulfilledCommands: false },
+  });
+  let cluster: Cluster;
+  if (config.client) {
+    const client = config.client as RedisClusterClient & { options?: RedisClusterOptions };
+    // `duplicate(startupNodes, options)`: the same startup nodes, our settings over the client's.
+    cluster = client.duplicate([], ours(client.options)) as Cluster;
+  } else {
+    const { nodes, options } = config.cluster!;
+    const ClusterClass = (Redis as unknown as { Cluster: typeof Cluster }).Cluster;
+    cluster = new ClusterClass(nodes as never, ours(options));
+  }
+  const subscriber = new RedisClusterSubscriber(cluster, Redis, sharded);
+  return { publisher: cluster as unknown as Redis, subscriber: subscriber as unknown as Redis };
+}
+
+/**
+ * Replaces the live publish script on a cluster publisher by one keyed on the channel (same call:
+ * `ssePublishLive(channel, message, deadline)`). A no-op on a single Redis.
+ * @internal
+ */
+export function installClusterPublish(publisher: Redis, sharded: boolean): void {
+  if (!(publisher as unknown as { isCluster?: boolean }).isCluster) return;
+  publisher.defineCommand('ssePublishLive', {
+    numberOfKeys: 1,
+    lua: clusterLive(sharded ? 'SPUBLISH' : 'PUBLISH'),
+  });
+}
+
+/**
+ * Whether the Redis behind `url`/`options` is a cluster node (`INFO cluster`): `null` when it is
+ * not ready within `waitMs` (unreachable: asked again at its first `ready`) or does not say.
+ * @internal
+ */
+export async function isClusterNode(publisher: Redis, waitMs: number): Promise<boolean | null> {
+  if (publisher.status !== 'ready') {
+    const ready = await new Promise<boolean>((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        publisher.off('ready', onReady);
+        publisher.off('close', onClose);
+        resolve(value);
+      };
+      const onReady = () => done(true);
+      const onClose = () => done(false);
+      const timer = setTimeout(() => done(false), waitMs);
+      publisher.once('ready', onReady);
+      publisher.once('close', onClose);
+    });
+    if (!ready) return null;
+  }
+  try {
+    return /^cluster_enabled:1\b/m.test(await publisher.info('cluster'));
+  } catch {
+    return null; // e.g. an ACL user without INFO
+  }
+}
+
+/** `host:port` of a connection, for an error message (never its credentials). @internal */
+export function addressOf(client: Redis): string {
+  const { host, port, path } = client.options as RedisOptions;
+  return path ?? `${host ?? 'localhost'}:${port ?? 6379}`;
+}
+
+/** `BROADCAST_MESSAGES.redisIsClusterNode` for `client`. @internal */
+export function clusterNodeMessage(client: Redis): string {
+  return BROADCAST_MESSAGES.redisIsClusterNode(addressOf(client));
+}

@@ -1,0 +1,135 @@
+import { BroadcastService, SsePublishError, type TransportState } from '../../src/index.js';
+import { CapturingLogger } from '../helpers/capturing-logger.js';
+import { startApp, type TestApp } from '../helpers/platforms.js';
+import { RawSseClient } from '../helpers/raw-sse-client.js';
+import { RedisClusterTopology } from '../helpers/redis-cluster.js';
+import { streamApp } from '../helpers/stream-app.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
+
+const PREFIX = 'outage:';
+const PUBLISH_TIMEOUT = 1000;
+const AFTER = 20;
+
+describe('Redis transport on a cluster whose master is killed and restarted', () => {
+  let topology: RedisClusterTopology;
+  let server: TestApp;
+  let logger: CapturingLogger;
+  let clients: Map<string, RawSseClient>;
+  /** Channel → the master that owns it. */
+  let owners: Map<string, number>;
+
+  const broadcast = () => server.app.get(BroadcastService);
+  const ticks = (channel: string) =>
+    clients
+      .get(channel)!
+      .events.filter((e) => e.event === 'tick')
+      .map((e) => JSON.parse(e.data) as { phase: string; n: number });
+
+  beforeAll(async () => {
+    topology = await RedisClusterTopology.start({ masters: 3 });
+    const masters = await topology.masters();
+    owners = new Map();
+    const seen = new Set<number>();
+    for (let i = 0; seen.size < masters.length; i++) {
+      const owner = await topology.ownerOf(`${PREFIX}room-${i}`);
+      if (seen.has(owner)) continue;
+      seen.add(owner);
+      owners.set(`room-${i}`, owner);
+    }
+    logger = new CapturingLogger();
+    server = await startApp(
+      streamApp({
+        transport: {
+          type: 'redis',
+          cluster: { nodes: topology.startupNodes },
+          channelPrefix: PREFIX,
+          failFast: true,
+        },
+        publishTimeout: PUBLISH_TIMEOUT,
+      }) as never,
+      'express',
+      undefined,
+      logger,
+    );
+    clients = new Map();
+    for (const channel of owners.keys()) {
+      const client = await RawSseClient.open(`${server.url}/stream?channels=${channel}`);
+      await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+      clients.set(channel, client);
+    }
+  });
+
+  afterAll(async () => {
+    clients?.forEach((client) => client.close());
+    await server?.close();
+    await topology?.stop();
+  });
+
+  it('rejects publishes while down, says down and up once each, and recovers without duplicates', async () => {
+    for (const channel of owners.keys())
+      await broadcast().publish(channel, { event: 'tick', data: { phase: 'before', n: 0 } });
+    for (const channel of owners.keys())
+      await clients.get(channel)!.waitFor((c) => c.events.length >= 2, 5000, 'the first tick');
+    expect(broadcast().transportState).toBe('up');
+
+    const [victimChannel, victim] = [...owners][0];
+    const states: TransportState[] = [broadcast().transportState];
+    const watch = setInterval(() => {
+      const state = broadcast().transportState;
+      if (states[states.length - 1] !== state) states.push(state);
+    }, 10);
+    try {
+      await topology.kill(victim);
+      await waitUntil(
+        () => broadcast().transportState === 'down',
+        'the transport to be down',
+        5000,
+      );
+
+      // A publish on the dead master's channel rejects; it is never delivered later.
+      const startedAt = Date.now();
+      const outcome = await broadcast()
+        .publish(victimChannel, { event: 'tick', data: { phase: 'outage', n: 0 } })
+        .then(
+          () => 'resolved',
+          (error: unknown) => error,
+        );
+      expect(outcome).toBeInstanceOf(SsePublishError);
+      expect(Date.now() - startedAt).toBeLessThan(PUBLISH_TIMEOUT + 1500);
+
+      await topology.restart(victim);
+      await topology.waitUntilOk();
+      await waitUntil(() => broadcast().transportState === 'up', 'the transport to be up', 10_000);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(states).toEqual(['up', 'down', 'up']);
+    const downs = logger.messages('warn').filter((m) => /transport is down/.test(m));
+    const ups = logger.messages('log').filter((m) => /up again/.test(m));
+    expect(downs).toHaveLength(1);
+    expect(ups).toHaveLength(1);
+
+    // The subscription is back on the restarted master.
+    const shardChannels = (await topology.ask(victim, 'PUBSUB', 'SHARDCHANNELS')) as string[];
+    expect(shardChannels).toContain(PREFIX + victimChannel);
+
+    for (const channel of owners.keys())
+      for (let n = 0; n < AFTER; n++)
+        await broadcast().publish(channel, { event: 'tick', data: { phase: 'after', n } });
+    for (const channel of owners.keys())
+      await clients
+        .get(channel)!
+        .waitFor(
+          () => ticks(channel).filter((t) => t.phase === 'after').length >= AFTER,
+          5000,
+          `every tick after the outage on ${channel}`,
+        );
+    await sleep(200); // a duplicate would show up now
+    for (const channel of owners.keys()) {
+      expect(ticks(channel)).toEqual([
+        { phase: 'before', n: 0 },
+        ...Array.from({ length: AFTER }, (_, n) => ({ phase: 'after', n })),
+      ]);
+    }
+  });
+});

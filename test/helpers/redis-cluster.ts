@@ -1,0 +1,239 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './redis-server.js';
+
+/** A node of the topology: its port, and its child while it runs (stopped by pid). */
+interface Node {
+  port: number;
+  child: ChildProcess | null;
+}
+
+export interface ClusterTopologyOptions {
+  /** Masters (at least 3, as `redis-cli --cluster create` requires). */
+  masters: number;
+  /** Replicas per master (default 0). */
+  replicasPerMaster?: number;
+}
+
+/** One command on a short-lived connection, `null` if the node does not answer. */
+export async function askNode(
+  port: number,
+  ...command: [string, ...(string | number)[]]
+): Promise<unknown> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500,
+    commandTimeout: 1000,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await client.call(...command);
+  } catch {
+    return null;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} exited ${code}: ${output}`)),
+    );
+  });
+}
+
+/**
+ * A Redis Cluster of the test's own on free ports (never the shared Redis): `masters` masters
+ * (and `replicasPerMaster` replicas each) with `cluster-node-timeout 2000`, created by
+ * `redis-cli --cluster create`, in a temporary directory of its own. Every process is stopped by
+ * its pid in `stop()`.
+ */
+export class RedisClusterTopology {
+  private constructor(
+    private readonly dir: string,
+    private readonly all: Node[],
+  ) {}
+
+  /** Starts it, and resolves once every node reports `cluster_state:ok`. */
+  static async start(options: ClusterTopologyOptions): Promise<RedisClusterTopology> {
+    const replicas = options.replicasPerMaster ?? 0;
+    const count = options.masters * (1 + replicas);
+    const dir = mkdtempSync(join(tmpdir(), 'sse-cluster-'));
+    const nodes: Node[] = [];
+    for (let i = 0; i < count; i++) nodes.push({ port: await freePort(), child: null });
+    const topology = new RedisClusterTopology(dir, nodes);
+    try {
+      await Promise.all(nodes.map((node) => topology.launch(node)));
+      await run('redis-cli', [
+        '--cluster',
+        'create',
+        ...nodes.map(({ port }) => `127.0.0.1:${port}`),
+        '--cluster-replicas',
+        String(replicas),
+        '--cluster-yes',
+      ]);
+      await topology.waitUntilOk();
+    } catch (error) {
+      await topology.stop();
+      throw error;
+    }
+    return topology;
+  }
+
+  /** The ports of every node (masters and replicas), in start order. */
+  get nodes(): number[] {
+    return this.all.map(({ port }) => port);
+  }
+
+  /** What `transport.cluster.nodes` (or an ioredis `Cluster`) needs as startup nodes. */
+  get startupNodes(): { host: string; port: number }[] {
+    return this.nodes.map((port) => ({ host: '127.0.0.1', port }));
+  }
+
+  /** The pid of a node's process, `undefined` when it is not running. */
+  pidOf(port: number): number | undefined {
+    return this.node(port).child?.pid;
+  }
+
+  /** The ports of the masters that own slots now (asked of a running node). */
+  async masters(): Promise<number[]> {
+    const slots = await this.slots();
+    return [...new Set(slots.map(([, , master]) => Number(master[1])))];
+  }
+
+  /** The port of the master that owns the slot of `keyOrChannel` now. */
+  async ownerOf(keyOrChannel: string): Promise<number> {
+    const slot = Number(await this.askAny('CLUSTER', 'KEYSLOT', keyOrChannel));
+    const range = (await this.slots()).find(([from, to]) => slot >= from && slot <= to);
+    if (!range) throw new Error(`No node owns slot ${slot}`);
+    return Number(range[2][1]);
+  }
+
+  /** One command to one node, `null` if it does not answer. */
+  ask(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown> {
+    return askNode(port, ...command);
+  }
+
+  /** Kills a node (SIGKILL: a crash) and waits for it to exit. */
+  async kill(port: number): Promise<void> {
+    const node = this.node(port);
+    const child = node.child;
+    node.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    process.kill(child.pid!, 'SIGKILL');
+    await exited;
+  }
+
+  /** Starts a killed node again with its own config file (it rejoins as who it was). */
+  async restart(port: number): Promise<void> {
+    const node = this.node(port);
+    if (node.child) return;
+    await this.launch(node);
+  }
+
+  /** Resolves once every running node reports `cluster_state:ok` (and the slots are covered). */
+  async waitUntilOk(timeoutMs = 20_000): Promise<void> {
+    await until(
+      async () => {
+        for (const node of this.all) {
+          if (!node.child) continue;
+          const info = await askNode(node.port, 'CLUSTER', 'INFO');
+          if (!String(info).includes('cluster_state:ok')) return false;
+        }
+        return true;
+      },
+      'cluster_state:ok on every node',
+      timeoutMs,
+    );
+  }
+
+  /** Resolves once a running node reports `cluster_state:fail` (after a master is lost). */
+  async waitUntilFail(timeoutMs = 20_000): Promise<void> {
+    await until(
+      async () => {
+        for (const node of this.all) {
+          if (!node.child) continue;
+          if (String(await askNode(node.port, 'CLUSTER', 'INFO')).includes('cluster_state:fail'))
+            return true;
+        }
+        return false;
+      },
+      'cluster_state:fail',
+      timeoutMs,
+    );
+  }
+
+  /** Stops every process of the topology (by pid) and removes its directory. */
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map(({ port }) => this.kill(port)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private node(port: number): Node {
+    const node = this.all.find((candidate) => candidate.port === port);
+    if (!node) throw new Error(`No node on port ${port} in this cluster`);
+    return node;
+  }
+
+  private async launch(node: Node): Promise<void> {
+    node.child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(node.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(this.dir, `nodes-${node.port}.conf`),
+        '--cluster-node-timeout',
+        '2000',
+      ],
+      // In the temporary directory: a replica writes the RDB of its sync to its cwd.
+      { stdio: 'ignore', cwd: this.dir },
+    );
+    await until(async () => (await askNode(node.port, 'PING')) === 'PONG', `node ${node.port}`);
+  }
+
+  private async askAny(...command: [string, ...(string | number)[]]): Promise<unknown> {
+    for (const node of this.all) {
+      if (!node.child) continue;
+      const reply = await askNode(node.port, ...command);
+      if (reply !== null) return reply;
+    }
+    throw new Error('No node of the cluster answers');
+  }
+
+  /** `CLUSTER SLOTS`: `[from, to, [host, port, id], ...replicas]` per range. */
+  private async slots(): Promise<[number, number, [string, number, string]][]> {
+    return (await this.askAny('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+  }
+}
