@@ -15,9 +15,16 @@ import {
 } from '../history/history-options.js';
 import { ID_LINE_PREFIX } from '../../protocol/index.js';
 import { historyMessageParts } from './redis-message.codec.js';
-import { historyCounterOf } from '../history/history-counter.js';
+import { MAX_HISTORY_COUNTERS, historyCounterOf } from '../history/history-counter.js';
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
+import type { RedisTransportOptions } from './redis-transport-options.js';
 import { historyTagOf, redisChannelOf } from './redis-channel-of.js';
-import { PUBLISH_WITH_HISTORY, READ_HEAD, READ_HISTORY } from './redis.scripts.js';
+import {
+  PUBLISH_WITH_HISTORY,
+  READ_HEAD,
+  READ_HISTORY,
+  publishWithHistory,
+} from './redis.scripts.js';
 
 type Entry = [Buffer, Buffer[]];
 
@@ -42,6 +49,8 @@ export class RedisHistory {
     private readonly prefix: string,
     private readonly options: HistoryOptions,
     private readonly counters = 1,
+    /** On a cluster even the one counter's channels carry its tag (the script is single-slot). */
+    private readonly clustered = false,
   ) {}
 
   /** The id counter of `channel` (`undefined`: the one counter). */
@@ -51,12 +60,15 @@ export class RedisHistory {
 
   /** The Redis channel a history channel's messages travel on. */
   redisChannelOf(channel: string): string {
-    return redisChannelOf(this.prefix, channel, this.counterOf(channel));
+    const counter = this.counterOf(channel);
+    const tagged = counter !== undefined || this.clustered;
+    return redisChannelOf(this.prefix, channel, tagged ? historyTagOf(counter) : undefined);
   }
 
-  /** Makes the scripts callable on `client`. */
-  install(client: Redis): void {
-    client.defineCommand('ssePublishWithHistory', { numberOfKeys: 2, lua: PUBLISH_WITH_HISTORY });
+  /** Makes the scripts callable on `client`; `sharded`: the script publishes with `SPUBLISH`. */
+  install(client: Redis, sharded = false): void {
+    const lua = sharded ? publishWithHistory('SPUBLISH') : PUBLISH_WITH_HISTORY;
+    client.defineCommand('ssePublishWithHistory', { numberOfKeys: 2, lua });
     client.defineCommand('sseReadHistory', { numberOfKeys: 2, lua: READ_HISTORY });
     client.defineCommand('sseReadHead', { numberOfKeys: 1, lua: READ_HEAD });
   }
@@ -165,6 +177,20 @@ export class RedisHistory {
     return [`${base}seq`, `${base}stream:${channel}`];
   }
 }
+
+/**
+ * {@link RedisTransportOptions.historyCounters}, checked (`TypeError`); default 1 on one Redis, 16
+ * on a cluster (the counters' hash tags spread history over 16 slots, so over the shards).
+ */
+export function historyCountersOf(options: RedisTransportOptions, clustered: boolean): number {
+  const counters = options.historyCounters ?? (clustered ? CLUSTER_HISTORY_COUNTERS : 1);
+  if (!Number.isInteger(counters) || counters < 1 || counters > MAX_HISTORY_COUNTERS)
+    throw new TypeError(BROADCAST_MESSAGES.historyCounters(counters, MAX_HISTORY_COUNTERS));
+  return counters;
+}
+
+/** `historyCounters` by default on a cluster. */
+export const CLUSTER_HISTORY_COUNTERS = 16;
 
 /** What an id of `counter` starts with (see `event-id.ts`). */
 function idPrefixOf(counter: number | undefined): string {

@@ -1,6 +1,3 @@
-import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
-import { MAX_HISTORY_COUNTERS } from '../history/history-counter.js';
-
 // The Redis transport's options, typed without `ioredis`: it is an optional peer dependency, so
 // the published declarations must compile where it is not installed. An ioredis `Redis` client
 // and a `RedisOptions` object are accepted as they are (the shapes below are what they have).
@@ -108,10 +105,11 @@ export interface RedisTransportOptions {
    */
   cluster?: RedisClusterConfig;
   /**
-   * On a cluster: `true` (the default without history) publishes with `SPUBLISH` and subscribes
-   * with `SSUBSCRIBE`, so a message travels only inside the shard that owns its channel. `false`:
-   * classic `PUBLISH`/`SUBSCRIBE`, which the cluster relays to every node. With history it is
-   * `false` for now: the history script publishes classically. Ignored on a single Redis.
+   * On a cluster: `true` (the default) publishes with `SPUBLISH` and subscribes with
+   * `SSUBSCRIBE`, so a message travels only inside the shard that owns its channel (a history
+   * channel's Redis channel carries its id counter's hash tag: the history script `SPUBLISH`es in
+   * its keys' slot). `false`: classic `PUBLISH`/`SUBSCRIBE`, which the cluster relays to every
+   * node. Ignored on a single Redis.
    */
   shardedPubSub?: boolean;
   /** Prefix of every Redis channel name. Default `'sse:'`. */
@@ -131,21 +129,14 @@ export interface RedisTransportOptions {
    */
   maxPendingPublishes?: number;
   /**
-   * How many id counters history is spread over (1 to 16). Each history channel's ids come from
-   * counter `FNV-1a(channel) mod historyCounters`, whose keys (and Redis channel) share one hash
-   * tag: on a Redis Cluster the counters, and so the history writes, spread over that many slots
-   * instead of one. With one counter (the default on one Redis) ids are `<ms>-<seq>-<epoch>` as
-   * always; with more, `<k>:<ms>-<seq>-<epoch>`, and a connection in channels of several counters
-   * resumes from a position naming each (see the README). Every worker of an app must use the
-   * same value; changing it makes resuming clients get `replayGap: true` once.
+   * How many id counters history is spread over (1 to 16; default 1 on one Redis, 16 on a
+   * cluster). Each history channel's ids come from counter `FNV-1a(channel) mod historyCounters`,
+   * whose keys (and Redis channel) share one hash tag: on a Redis Cluster the counters, and so the
+   * history writes, spread over that many slots instead of one. With one counter ids are
+   * `<ms>-<seq>-<epoch>` as always; with more, `<k>:<ms>-<seq>-<epoch>`, and a connection in
+   * channels of several counters resumes from a position naming each (see the README). Every
+   * worker of an app must use the same value; changing it makes resuming clients get
+   * `replayGap: true` once.
    */
   historyCounters?: number;
-}
-
-/** {@link RedisTransportOptions.historyCounters}, checked (`TypeError`); default 1. */
-export function historyCountersOf(options: RedisTransportOptions): number {
-  const counters = options.historyCounters ?? 1;
-  if (!Number.isInteger(counters) || counters < 1 || counters > MAX_HISTORY_COUNTERS)
-    throw new TypeError(BROADCAST_MESSAGES.historyCounters(counters, MAX_HISTORY_COUNTERS));
-  return counters;
 }

@@ -25,7 +25,7 @@
  * clock: a script that runs later stores and publishes nothing and returns 0, 11 the id's counter
  * prefix (`<k>:`, or empty with one counter).
  */
-export const PUBLISH_WITH_HISTORY = `
+export const publishWithHistory = (command: 'PUBLISH' | 'SPUBLISH') => `
 local size, ttlMs, seen = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -64,9 +64,12 @@ if ttlMs > 0 then
   redis.call('PEXPIRE', KEYS[1], ttlMs)
   redis.call('PEXPIRE', KEYS[2], ttlMs)
 end
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. id .. ARGV[3] .. frame)
+redis.call('${command}', ARGV[1], ARGV[2] .. id .. ARGV[3] .. frame)
 return id
 `;
+
+/** {@link publishWithHistory} on one Redis (or a cluster without sharded pub/sub). */
+export const PUBLISH_WITH_HISTORY = publishWithHistory('PUBLISH');
 
 /**
  * KEYS as above; ARGV: 1 the stream id to read after, 2 the Redis channel. Returns { epoch, the

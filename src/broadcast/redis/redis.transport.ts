@@ -18,12 +18,12 @@ import {
 } from '../transport-errors.js';
 import { RedisClock } from './redis-clock.js';
 import { RedisConnections } from './redis-connections.js';
-import { installClusterPublish, usesShardedPubSub } from './redis-cluster.js';
+import { installClusterPublish, isClusterConfig, usesShardedPubSub } from './redis-cluster.js';
 import { RedisHealthProbe, refusesWrites } from './redis-health.js';
 import { RedisPublishes, type PublishSend } from './redis-publishes.js';
-import { RedisHistory } from './redis-history.js';
+import { RedisHistory, historyCountersOf } from './redis-history.js';
 import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
-import { historyCountersOf, type RedisTransportOptions } from './redis-transport-options.js';
+import type { RedisTransportOptions } from './redis-transport-options.js';
 import { redisChannelOf } from './redis-channel-of.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
@@ -56,8 +56,11 @@ export class RedisTransport implements SseTransport {
   ) {
     this.prefix = config.channelPrefix ?? 'sse:';
     this.timeoutMs = config.publishTimeout ?? 5000;
-    const counters = historyCountersOf(config);
-    this.store = historyOptions ? new RedisHistory(this.prefix, historyOptions, counters) : null;
+    const clustered = isClusterConfig(config);
+    const counters = historyCountersOf(config, clustered);
+    this.store = historyOptions
+      ? new RedisHistory(this.prefix, historyOptions, counters, clustered)
+      : null;
   }
 
   get state(): TransportState {
@@ -91,7 +94,10 @@ export class RedisTransport implements SseTransport {
     );
     await connections.open({
       created: (publisher, subscriber) => {
-        this.store?.install(publisher);
+        this.store?.install(
+          publisher,
+          isClusterConfig(this.config) && usesShardedPubSub(this.config, true),
+        );
         RedisPublishes.install(publisher);
         installClusterPublish(publisher, usesShardedPubSub(this.config, !!this.store));
         RedisHealthProbe.install(publisher);
@@ -230,7 +236,9 @@ export class RedisTransport implements SseTransport {
 
   /** Every Redis channel name goes through `redisChannelOf`. */
   private redisChannelOf(channel: string): string {
-    return redisChannelOf(this.prefix, channel, this.historyCounterOf(channel));
+    return this.store && this.keepsHistory(channel)
+      ? this.store.redisChannelOf(channel)
+      : redisChannelOf(this.prefix, channel);
   }
 
   private timeoutError(kind: SseTransportErrorClass, what: string): SseTransportError {
