@@ -15,7 +15,7 @@ import { historyGap, isUnissued } from '../../src/broadcast/history/history-gap.
 import { mergeReplay, type ReplayItem } from '../../src/broadcast/history/merge-replay.js';
 import { ResumePosition } from '../../src/broadcast/history/resume-position.js';
 import { MAX_LAST_EVENT_ID_BYTES } from '../../src/protocol/index.js';
-import { redisChannelOf } from '../../src/broadcast/redis/redis-channel-of.js';
+import { historyTagOf, redisChannelOf } from '../../src/broadcast/redis/redis-channel-of.js';
 
 const id = (text: string) => parseEventId(text)!;
 
@@ -72,7 +72,8 @@ describe('historyCounterOf: FNV-1a of the channel, modulo the counters', () => {
 
   it('a history channel of counter k travels on a Redis channel with its hash tag', () => {
     expect(redisChannelOf('sse:', 'user:1', undefined)).toBe('sse:user:1');
-    expect(redisChannelOf('sse:', 'user:1', 3)).toBe('sse:{history:3}user:1');
+    expect(redisChannelOf('sse:', 'user:1', historyTagOf(3))).toBe('sse:{history:3}user:1');
+    expect(historyTagOf(undefined)).toBe('{history}');
   });
 });
 
