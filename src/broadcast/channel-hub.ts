@@ -251,7 +251,7 @@ export class ChannelHub implements ChannelMembership {
       if (except && except.includes(member.id)) continue;
       const batch = state.replaying?.get(member);
       if (batch) batch.hold(channel, frame, idText);
-      else if (state.spanning!.has(member)) this.positions.deliver(member, frame, id, body);
+      else if (state.spanning!.has(member)) this.positions.deliver(member, frame, id, body, idText);
       else member.deliver(frame);
     }
   }
@@ -267,11 +267,10 @@ export class ChannelHub implements ChannelMembership {
     channel: string,
     subscribed: Promise<void>,
   ): Promise<void> | null {
-    const { spanning, heads } = this.positions.joined(
-      connection,
-      channel,
-      this.transport.historyCounterOf?.(channel),
-    );
+    const counter = this.transport.historyCounterOf?.(channel);
+    // One counter for every channel (memory, one Redis by default): a frame's id is the position.
+    if (counter === undefined) return null;
+    const { spanning, heads } = this.positions.joined(connection, channel, counter);
     for (const name of spanning) (this.stateOf(name).spanning ??= new Set()).add(connection);
     const readHead = this.transport.historyHead?.bind(this.transport);
     if (heads.length === 0 || !readHead) return null;

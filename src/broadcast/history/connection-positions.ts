@@ -86,6 +86,8 @@ export class ConnectionPositions {
     frame: OutgoingFrame,
     id: string | EventId | null | undefined,
     body?: OutgoingFrame | null,
+    /** `id` as written, when `id` is given parsed (saves formatting it per member). */
+    idText?: string,
   ): void {
     const tracked = this.tracked.get(member);
     const spans = tracked !== undefined && tracked.counters.size > 1 && !!id;
@@ -95,7 +97,7 @@ export class ConnectionPositions {
       member.deliver(frame);
       return;
     }
-    tracked!.position.advance(parsed);
+    tracked!.position.advance(parsed, typeof id === 'string' ? id : idText);
     member.deliverPosition(new OutgoingFrame(Buffer.from(`id: ${tracked!.position.format()}\n`)));
     member.deliver(rest);
   }

@@ -16,6 +16,9 @@ const MAX_PARTS = MAX_HISTORY_COUNTERS + 1;
  */
 export class ResumePosition {
   private readonly parts = new Map<number | undefined, EventId>();
+  /** Each part as written, and the counters in format order: a frame's position is cheap. */
+  private readonly texts = new Map<number | undefined, string>();
+  private order: (number | undefined)[] = [];
 
   /** `null` for anything that is not a position we could have written (untrusted input). */
   static parse(text: string | null | undefined): ResumePosition | null {
@@ -26,7 +29,7 @@ export class ResumePosition {
     for (const piece of pieces) {
       const id = parseEventId(piece);
       if (!id || position.parts.has(id.counter)) return null;
-      position.parts.set(id.counter, id);
+      position.set(id, piece);
     }
     return position;
   }
@@ -40,21 +43,36 @@ export class ResumePosition {
     return this.parts.size;
   }
 
-  /** Moves `id`'s counter forward to `id`; returns whether the position changed. */
-  advance(id: EventId): boolean {
+  /**
+   * Moves `id`'s counter forward to `id` (`text`: `id` as written, if at hand); returns whether
+   * the position changed.
+   */
+  advance(id: EventId, text?: string): boolean {
     const current = this.parts.get(id.counter);
     if (current) {
       const order = compareEventIds(id, current);
       if (order !== null && order <= 0) return false;
     }
-    this.parts.set(id.counter, id);
+    this.set(id, text ?? formatEventId(id));
     return true;
   }
 
   format(): string {
-    return [...this.parts.values()]
-      .sort((a, b) => (a.counter ?? -1) - (b.counter ?? -1))
-      .map(formatEventId)
-      .join(SEPARATOR);
+    if (this.order.length === 1) return this.texts.get(this.order[0])!;
+    let text = '';
+    for (const counter of this.order) text += (text ? SEPARATOR : '') + this.texts.get(counter)!;
+    return text;
+  }
+
+  private set(id: EventId, text: string): void {
+    if (!this.parts.has(id.counter)) {
+      // (`sort` never hands `undefined` to a comparator: it would go last; the one counter goes first.)
+      this.order = [...this.order, id.counter]
+        .map((counter) => counter ?? -1)
+        .sort((a, b) => a - b)
+        .map((key) => (key === -1 ? undefined : key));
+    }
+    this.parts.set(id.counter, id);
+    this.texts.set(id.counter, text);
   }
 }
