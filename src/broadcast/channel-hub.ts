@@ -277,7 +277,7 @@ export class ChannelHub implements ChannelMembership {
     return (async () => {
       try {
         await subscribed;
-        const ids = await Promise.all(heads.map((counter) => readHead(counter)));
+        const ids = await Promise.all(heads.map((head) => readHead(head)));
         await this.transport.barrier?.();
         const parsed = ids.map((id) => parseEventId(id)).filter((id) => id !== null);
         this.replays.whenFlushed(connection, () => this.positions.moveToHeads(connection, parsed));
