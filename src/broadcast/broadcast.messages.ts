@@ -15,6 +15,10 @@ export const BROADCAST_MESSAGES = {
     `Unsubscribing from channel "${channel}" failed: ${message}`,
   replayFailed: (channel: string, message: string) =>
     `Replaying channel "${channel}" failed (replayGap is true): ${message}`,
+  positionHeadFailed: (channel: string, message: string) =>
+    `Reading the newest history id for a connection joining channel "${channel}" failed (a resume of it will report replayGap): ${message}`,
+  historyCounters: (counters: unknown, max: number) =>
+    `historyCounters must be an integer from 1 to ${max}, got ${String(counters)}`,
   catchUpFailed: (channel: string, message: string) =>
     `Catching up channel "${channel}" after resubscribing failed: ${message}`,
   liveGap: (channel: string, members: number, why: string, policy: string) =>

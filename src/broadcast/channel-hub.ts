@@ -5,8 +5,11 @@ import {
   type ChannelMembership,
   type SseLogger,
 } from '../connection/index.js';
+import { ConnectionPositions, bodyOf } from './history/connection-positions.js';
+import { formatEventId, parseEventId } from './history/event-id.js';
 import { LiveCatchUp, type HeldLiveFrame, type LiveGapPolicy } from './history/live-catch-up.js';
 import type { ReplayItem } from './history/merge-replay.js';
+import { ResumePosition } from './history/resume-position.js';
 import type { ReplayBatch } from './history/replay-batch.js';
 import { ReplayCoordinator } from './history/replay-coordinator.js';
 import type { SseTransport } from './sse-transport.js';
@@ -18,6 +21,8 @@ interface ChannelState {
   replaying: Map<ChannelMember, ReplayBatch> | null;
   /** While this worker catches up after a resubscription: every live frame, held. */
   catchingUp: ReplayItem<HeldLiveFrame>[] | null;
+  /** Members whose history channels span id counters: each frame is followed by their position. */
+  spanning: Set<ChannelMember> | null;
 }
 
 /**
@@ -30,10 +35,14 @@ export class ChannelHub implements ChannelMembership {
   private readonly subscriptions = new Map<string, Promise<void>>();
   private readonly replays: ReplayCoordinator;
   private readonly catchUp: LiveCatchUp;
-  /** The id of the last history event received (ids of all channels are in one order). */
-  private lastSeenId: string | undefined;
-  /** `lastSeenId` when the subscription broke: anything missed comes after it. */
-  private interruptedAfter: string | undefined;
+  /**
+   * Per id counter, the id of the last history event received (ids of one counter are in one
+   * order; those of different counters are never compared).
+   */
+  private readonly lastSeenIds = new Map<number | undefined, string>();
+  /** `lastSeenIds` when the subscription broke: anything missed comes after them. */
+  private interruptedAfter = new Map<number | undefined, string>();
+  private readonly positions = new ConnectionPositions();
   /** Channels each connection is in, so `connectionCount` is O(1). */
   private readonly channelCounts = new Map<ChannelMember, number>();
   /** Told each time a channel's member count changes (presence), if anyone listens. */
@@ -52,11 +61,13 @@ export class ChannelHub implements ChannelMembership {
         release: (channel, member) => this.release(channel, member),
       },
       logger,
+      this.positions,
     );
     this.catchUp = new LiveCatchUp(
       transport,
       {
         members: (channel) => this.channels.get(channel)?.members,
+        deliver: (member, frame, id) => this.positions.deliver(member, frame, id),
         hold: (channel) => {
           const state = this.channels.get(channel);
           if (state) state.catchingUp ??= [];
@@ -98,17 +109,26 @@ export class ChannelHub implements ChannelMembership {
     const state = this.stateOf(channel);
     const subscribed = this.subscribe(channel);
     if (!state.members.has(connection)) this.addMember(state, connection, channel);
-    if (!connection.resume.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
-      return subscribed;
-    }
-    return this.replays.collect(connection, channel, subscribed);
+    const keepsHistory = this.transport.keepsHistory(channel);
+    const joined = connection.resume.takeReplayRequest(channel, keepsHistory)
+      ? this.replays.collect(connection, channel, subscribed)
+      : subscribed;
+    const positioned = keepsHistory ? this.trackPosition(connection, channel, subscribed) : null;
+    if (!positioned) return joined;
+    // A replay being collected waits for it too: channels joined one after another still replay as one.
+    this.replays.during(connection, positioned);
+    return Promise.all([joined, positioned]).then(() => undefined);
   }
 
   /** Writes the events of `channel` after `sinceId`; resolves with `true` when some may be missing. */
   async replay(connection: ChannelMember, channel: string, sinceId: string): Promise<boolean> {
     if (!this.transport.keepsHistory(channel)) return true;
-    const { events, gap } = await this.transport.history(channel, sinceId);
-    for (const event of events) connection.deliver(new OutgoingFrame(event.frame));
+    const counter = this.transport.historyCounterOf?.(channel);
+    const since = ResumePosition.parse(sinceId)?.since(counter);
+    if (!since) return true;
+    const { events, gap } = await this.transport.history(channel, formatEventId(since));
+    for (const event of events)
+      this.positions.deliver(connection, new OutgoingFrame(event.frame), event.id);
     return gap;
   }
 
@@ -117,6 +137,8 @@ export class ChannelHub implements ChannelMembership {
     if (!state?.members.delete(connection)) return;
     this.countLeft(connection);
     this.countChanged?.(channel);
+    for (const stopped of this.positions.left(connection, channel))
+      this.channels.get(stopped)?.spanning?.delete(connection);
     if (state.replaying?.has(connection)) this.replays.drop(connection, channel);
     if (state.members.size > 0) return;
     this.channels.delete(channel);
@@ -153,12 +175,16 @@ export class ChannelHub implements ChannelMembership {
     except: readonly string[] | undefined,
     id?: string,
   ): void {
-    if (id !== undefined) this.lastSeenId = id;
+    if (id !== undefined) this.lastSeenIds.set(this.transport.historyCounterOf?.(channel), id);
     const state = this.channels.get(channel);
     if (!state) return;
     const frame = new OutgoingFrame(bytes);
     if (state.catchingUp) {
       state.catchingUp.push({ id, frame: { frame, except } });
+      return;
+    }
+    if (state.spanning && id !== undefined) {
+      this.deliverWithPositions(channel, state, frame, except, id);
       return;
     }
     if (!state.replaying) {
@@ -174,6 +200,7 @@ export class ChannelHub implements ChannelMembership {
 
   close(): Promise<void> {
     this.replays.clear();
+    this.positions.clear();
     this.channels.clear();
     this.subscriptions.clear();
     this.channelCounts.clear();
@@ -182,7 +209,7 @@ export class ChannelHub implements ChannelMembership {
 
   /** Holds every history channel's live frames until the catch-up after resubscribing. */
   private interrupted(): void {
-    this.interruptedAfter = this.lastSeenId;
+    this.interruptedAfter = new Map(this.lastSeenIds);
     for (const [channel, state] of this.channels)
       if (this.transport.keepsHistory(channel)) state.catchingUp ??= [];
   }
@@ -191,7 +218,8 @@ export class ChannelHub implements ChannelMembership {
   private resubscribed(): void {
     const since = this.interruptedAfter;
     for (const channel of this.channels.keys()) {
-      this.catchUp.run(channel, since).catch((error: unknown) => {
+      const counter = this.transport.historyCounterOf?.(channel);
+      this.catchUp.run(channel, since.get(counter)).catch((error: unknown) => {
         this.logger.warn(BROADCAST_MESSAGES.catchUpFailed(channel, describeError(error).message));
       });
     }
@@ -211,6 +239,63 @@ export class ChannelHub implements ChannelMembership {
       if (batch) batch.hold(channel, frame, id);
       else member.deliver(frame);
     }
+  }
+
+  /**
+   * A frame on a channel some of whose members span id counters: they get its body (parsed and
+   * cut once, shared) after their own position line; the others, and members replaying (held),
+   * as usual.
+   */
+  private deliverWithPositions(
+    channel: string,
+    state: ChannelState,
+    frame: OutgoingFrame,
+    except: readonly string[] | undefined,
+    idText: string,
+  ): void {
+    const id = parseEventId(idText);
+    const body = bodyOf(frame);
+    for (const member of state.members) {
+      if (except && except.includes(member.id)) continue;
+      const batch = state.replaying?.get(member);
+      if (batch) batch.hold(channel, frame, idText);
+      else if (state.spanning!.has(member)) this.positions.deliver(member, frame, id, body, idText);
+      else member.deliver(frame);
+    }
+  }
+
+  /**
+   * Keeps `connection`'s resume position when its history channels span id counters. A counter
+   * it has not received from yet gets its current head, read once the subscription is active and
+   * followed by the barrier (so every event up to the head has reached the hub), and applied after
+   * a pending replay is written: positions only move forward, over events the client has.
+   */
+  private trackPosition(
+    connection: ChannelMember,
+    channel: string,
+    subscribed: Promise<void>,
+  ): Promise<void> | null {
+    const counter = this.transport.historyCounterOf?.(channel);
+    // One counter for every channel (memory, one Redis by default): a frame's id is the position.
+    if (counter === undefined) return null;
+    const { spanning, heads } = this.positions.joined(connection, channel, counter);
+    for (const name of spanning) (this.stateOf(name).spanning ??= new Set()).add(connection);
+    const readHead = this.transport.historyHead?.bind(this.transport);
+    if (heads.length === 0 || !readHead) return null;
+    return (async () => {
+      try {
+        await subscribed;
+        const ids = await Promise.all(heads.map((head) => readHead(head)));
+        await this.transport.barrier?.();
+        const parsed = ids.map((id) => parseEventId(id)).filter((id) => id !== null);
+        this.replays.whenFlushed(connection, () => this.positions.moveToHeads(connection, parsed));
+      } catch (error) {
+        // Without the head its channels resume with `replayGap: true`: honest, and logged.
+        this.logger.warn(
+          BROADCAST_MESSAGES.positionHeadFailed(channel, describeError(error).message),
+        );
+      }
+    })();
   }
 
   private release(channel: string, member: ChannelMember): void {
@@ -235,7 +320,7 @@ export class ChannelHub implements ChannelMembership {
   private stateOf(channel: string): ChannelState {
     let state = this.channels.get(channel);
     if (!state) {
-      state = { members: new Set(), replaying: null, catchingUp: null };
+      state = { members: new Set(), replaying: null, catchingUp: null, spanning: null };
       this.channels.set(channel, state);
     }
     return state;

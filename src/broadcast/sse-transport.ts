@@ -66,6 +66,17 @@ export interface SseTransport {
   unsubscribe(channel: string): Promise<void>;
   /** Whether `channel` keeps history. */
   keepsHistory(channel: string): boolean;
+  /**
+   * The id counter of a history channel when history is spread over several (ids then name it);
+   * leave it out, or return `undefined`, for the one counter of all channels.
+   */
+  historyCounterOf?(channel: string): number | undefined;
+  /**
+   * The newest id `counter` issued (starting the counter's epoch if it has none), so that a
+   * connection's position can name every counter of its channels before it receives anything.
+   * Needed only with several counters.
+   */
+  historyHead?(counter: number | undefined): Promise<string>;
   /** Events of a history channel published after `sinceId`. */
   history(channel: string, sinceId: string): Promise<HistoryQuery>;
   /**

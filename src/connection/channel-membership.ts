@@ -11,6 +11,11 @@ export interface ChannelMember {
   readonly resume: ResumeState;
   /** The broadcast hot path: writes a frame encoded once for every member. */
   deliver(frame: OutgoingFrame): void;
+  /**
+   * Writes a block that only moves the client's last event ID (`id: …\n\n`, no data): not an
+   * event, so not counted as one; skipped like a broadcast while a slow consumer drops them.
+   */
+  deliverPosition(frame: OutgoingFrame): void;
   /** Ends the stream (the channels decided it, e.g. `'missed-events'`). */
   terminate(reason: SseDisconnectReason): void;
 }

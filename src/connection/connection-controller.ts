@@ -158,6 +158,12 @@ export class ConnectionController implements ChannelMember, KeepaliveTarget, Lif
     this.writer.writeFrame(frame);
   }
 
+  deliverPosition(frame: OutgoingFrame): void {
+    if (this.isClosed || (this.budget.dropping && !this.budget.drained())) return;
+    this.budget.charge(frame.bytes.length);
+    this.writer.writeFrame(frame);
+  }
+
   sendKeepalive(): void {
     if (this.isClosed) return;
     this.budget.charge(KEEPALIVE.bytes.length);

@@ -11,6 +11,8 @@ class FakeMember implements ChannelMember {
   readonly resume = new ResumeState(true);
   readonly received: string[] = [];
   constructor(readonly lastEventId: string | null = '1-0-e1') {}
+  deliverPosition(): void {}
+  terminate(): void {}
   deliver(frame: OutgoingFrame): void {
     this.received.push(/^id: (\S+)/.exec(frame.bytes.toString())?.[1] ?? frame.bytes.toString());
   }

@@ -1,25 +1,29 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Event ids on channels with history: `<ms>-<seq>-<epoch>`. `<ms>-<seq>` is the form of a Redis
- * Stream id; `seq` comes from one counter for every channel of a module (one prefix), so ids of
- * different channels compare in publish order, and one `Last-Event-ID` resumes every channel a
- * connection is in. `epoch` names the life of that counter: a store that lost its counter (Redis
- * restarted without persistence, the counter evicted or flushed, a failover that lost writes, a
- * memory transport in a new process) starts a new epoch, so an id is never issued twice for
- * different events, and ids of another epoch are neither before nor after ours: they are a gap.
+ * Event ids on channels with history: `<ms>-<seq>-<epoch>`, or `<counter>:<ms>-<seq>-<epoch>` when
+ * history is spread over several id counters (Redis `historyCounters` > 1). `<ms>-<seq>` is the
+ * form of a Redis Stream id; `seq` comes from the counter of the channel (one counter for every
+ * channel of a prefix by default), so ids of one counter compare in publish order. `epoch` names
+ * the life of that counter: a store that lost its counter (Redis restarted without persistence,
+ * the counter evicted or flushed, a failover that lost writes, a memory transport in a new
+ * process) starts a new epoch, so an id is never issued twice for different events, and ids of
+ * another epoch are neither before nor after ours: they are a gap. Ids of different counters have
+ * no order at all, and are never "another epoch" of each other: comparing them is a bug (throws).
  */
 export interface EventId {
+  /** The id counter (`undefined`: the one counter, ids without a `<counter>:` prefix). */
+  readonly counter?: number;
   readonly ms: number;
   readonly seq: number;
   readonly epoch: string;
 }
 
-/** The longest id we issue (15 + 1 + 15 + 1 + 16 characters): anything longer is not ours. */
-export const MAX_EVENT_ID_LENGTH = 48;
+/** The longest id we issue (2 + 1 + 15 + 1 + 15 + 1 + 16 characters): anything longer is not ours. */
+export const MAX_EVENT_ID_LENGTH = 51;
 
 /** At most 15 digits each: exact as doubles, and never the `Infinity` of 1 KiB of digits. */
-const EVENT_ID = /^(\d{1,15})-(\d{1,15})-([0-9a-z]{1,16})$/;
+const EVENT_ID = /^(?:(\d{1,2}):)?(\d{1,15})-(\d{1,15})-([0-9a-z]{1,16})$/;
 const STREAM_ID = /^(\d{1,15})-(\d{1,15})$/;
 /** The form of an epoch: what {@link newEpoch} makes, and what the id parser accepts. */
 export const EPOCH = /^[0-9a-z]{1,16}$/;
@@ -29,19 +33,34 @@ export function parseEventId(value: string | null | undefined): EventId | null {
   if (typeof value !== 'string' || value.length > MAX_EVENT_ID_LENGTH) return null;
   const match = EVENT_ID.exec(value);
   if (!match) return null;
-  return { ms: Number(match[1]), seq: Number(match[2]), epoch: match[3] };
+  const id = { ms: Number(match[2]), seq: Number(match[3]), epoch: match[4] };
+  return match[1] === undefined ? id : { counter: Number(match[1]), ...id };
 }
 
-/** A stored Redis Stream id (`<ms>-<seq>`) of the store's current `epoch`; `null` if malformed. */
-export function parseStreamId(value: string | null | undefined, epoch: string): EventId | null {
+/**
+ * A stored Redis Stream id (`<ms>-<seq>`) of the store's current `epoch` on `counter`; `null` if
+ * malformed.
+ */
+export function parseStreamId(
+  value: string | null | undefined,
+  epoch: string,
+  counter?: number,
+): EventId | null {
   if (typeof value !== 'string') return null;
   const match = STREAM_ID.exec(value);
   if (!match) return null;
-  return { ms: Number(match[1]), seq: Number(match[2]), epoch };
+  const id = { ms: Number(match[1]), seq: Number(match[2]), epoch };
+  return counter === undefined ? id : { counter, ...id };
 }
 
 export function formatEventId(id: EventId): string {
-  return `${id.ms}-${id.seq}-${id.epoch}`;
+  const text = `${id.ms}-${id.seq}-${id.epoch}`;
+  return id.counter === undefined ? text : `${id.counter}:${text}`;
+}
+
+/** `a` and `b` come from the same id counter (their order, or epochs, mean something). */
+export function sameCounter(a: EventId, b: EventId): boolean {
+  return a.counter === b.counter;
 }
 
 /** The Redis Stream id of an event (`<ms>-<seq>`, without the epoch). */
@@ -51,9 +70,15 @@ export function streamIdOf(id: EventId): string {
 
 /**
  * Negative, zero or positive as `a` is before, the same as, or after `b`; `null` when they are of
- * different epochs: neither is before the other.
+ * different epochs: neither is before the other. Ids of different counters throw a `TypeError`:
+ * they are not of different epochs, they have no relation (check {@link sameCounter} first).
  */
 export function compareEventIds(a: EventId, b: EventId): number | null {
+  if (!sameCounter(a, b)) {
+    throw new TypeError(
+      `Ids of different counters have no order: ${formatEventId(a)}, ${formatEventId(b)}`,
+    );
+  }
   if (a.epoch !== b.epoch) return null;
   return a.seq !== b.seq ? a.seq - b.seq : a.ms - b.ms;
 }

@@ -1,9 +1,11 @@
-import { isAfter, type EventId } from './event-id.js';
+import { isAfter, sameCounter, type EventId } from './event-id.js';
 
 /** What a store knows when a client asks for the events of a channel after `since`. */
 export interface HistoryPosition {
-  /** The id the client presented. */
+  /** The id the client presented (for this channel's counter). */
   since: EventId;
+  /** The counter of the channel (`undefined`: the one counter). */
+  counter?: number;
   /** The store's current epoch. */
   epoch: string;
   /** The newest id the store issued in this epoch, on any channel (`null`: none yet). */
@@ -29,8 +31,8 @@ export interface HistoryPosition {
  * is not the last one held (the stream is shorter, or gone).
  */
 export function historyGap(position: HistoryPosition): boolean {
-  const { since, epoch, newest, channelNewest, replayed, ttlMs, now } = position;
-  if (isUnissued(since, epoch, newest)) return true;
+  const { since, counter, epoch, newest, channelNewest, replayed, ttlMs, now } = position;
+  if (isUnissued(since, epoch, newest, counter)) return true;
   if (ttlMs > 0 && since.ms < now - ttlMs) return true;
   if (!channelNewest || !isAfter(channelNewest, since)) return replayed !== null;
   if (!replayed || replayed.previous === undefined) return true;
@@ -38,8 +40,17 @@ export function historyGap(position: HistoryPosition): boolean {
   return replayed.last.epoch !== epoch || !sameId(replayed.last, channelNewest);
 }
 
-/** An id the store did not issue in its current epoch: nothing is replayed for it (not ours). */
-export function isUnissued(since: EventId, epoch: string, newest: EventId | null): boolean {
+/**
+ * An id the channel's counter (`counter`) did not issue in its current epoch: nothing is replayed
+ * for it (not ours). An id of another counter is never compared: it was not issued by this one.
+ */
+export function isUnissued(
+  since: EventId,
+  epoch: string,
+  newest: EventId | null,
+  counter?: number,
+): boolean {
+  if (since.counter !== counter || (newest && !sameCounter(since, newest))) return true;
   return since.epoch !== epoch || !newest || isAfter(since, newest);
 }
 

@@ -6,7 +6,8 @@ import {
 } from '../../connection/index.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 import type { SseTransport } from '../sse-transport.js';
-import { mergeReplay, type ReplayItem } from './merge-replay.js';
+import { orderReplay, type ReplayItem } from './merge-replay.js';
+import type { EventId } from './event-id.js';
 
 /** What live streams get when their worker may have missed events: kept (logged) or closed. */
 export type LiveGapPolicy = 'log' | 'close';
@@ -20,6 +21,8 @@ export interface HeldLiveFrame {
 /** What the catch-up needs of the channels. */
 export interface CatchUpChannels {
   members(channel: string): Iterable<ChannelMember> | undefined;
+  /** Writes `frame` with `id` to `member` (with its position, if it spans id counters). */
+  deliver(member: ChannelMember, frame: OutgoingFrame, id: EventId | null): void;
   /** Start holding the channel's live frames; `release` stops and returns them, in order. */
   hold(channel: string): void;
   release(channel: string): ReplayItem<HeldLiveFrame>[];
@@ -30,8 +33,8 @@ type CatchUpSource = Pick<SseTransport, 'history' | 'barrier' | 'keepsHistory'>;
 /**
  * After the transport resubscribed (a Redis reconnect or failover), what live members of a
  * channel missed while this worker was not subscribed: on a channel with history, read after the
- * last id this worker received (ids of all channels share one order, so anything missed is after
- * it), merged with the live frames held meanwhile and written in id order, each id once. Where
+ * last id this worker received of the channel's id counter (ids of one counter share one order,
+ * so anything missed on its channels is after it; ids of other counters are never looked at), merged with the live frames held meanwhile and written in id order, each id once. Where
  * that cannot be shown complete (no history, trimmed, the read failed), the loss is counted and
  * logged, and with `'close'` the members' streams end so their clients reconnect and resume.
  */
@@ -70,9 +73,11 @@ export class LiveCatchUp {
       this.logger.warn(BROADCAST_MESSAGES.catchUpFailed(channel, describeError(error).message));
     } finally {
       const held = this.channels.release(channel);
-      for (const { frame, except } of mergeReplay(history, held)) {
+      for (const { frame: item, id } of orderReplay(history, held)) {
+        const { frame, except } = item;
         for (const member of this.channels.members(channel) ?? []) {
-          if (!except || !except.includes(member.id)) member.deliver(frame);
+          if (except && except.includes(member.id)) continue;
+          this.channels.deliver(member, frame, id);
         }
       }
     }

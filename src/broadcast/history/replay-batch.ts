@@ -1,5 +1,5 @@
 import type { OutgoingFrame } from '../../connection/index.js';
-import { mergeReplay, type ReplayItem } from './merge-replay.js';
+import { orderReplay, type OrderedItem, type ReplayItem } from './merge-replay.js';
 
 interface HeldFrame extends ReplayItem<OutgoingFrame> {
   readonly channel: string;
@@ -18,6 +18,8 @@ export class ReplayBatch {
   private readonly channels = new Set<string>();
   private readonly history = new Map<string, ReplayItem<Buffer>[]>();
   private readonly held: HeldFrame[] = [];
+  /** What must wait until the replay is written (moving the position to the counters' heads). */
+  readonly afterFlush: (() => void)[] = [];
 
   begin(channel: string): void {
     this.pending++;
@@ -43,14 +45,14 @@ export class ReplayBatch {
     return this.channels;
   }
 
-  /** The frames to write, in order (see {@link mergeReplay}). */
-  frames(wrap: (bytes: Buffer) => OutgoingFrame): OutgoingFrame[] {
+  /** The frames to write, in order, with their ids (see {@link orderReplay}). */
+  frames(wrap: (bytes: Buffer) => OutgoingFrame): OrderedItem<OutgoingFrame>[] {
     const history: ReplayItem<OutgoingFrame>[] = [];
     for (const [channel, events] of this.history) {
       if (!this.channels.has(channel)) continue;
       for (const { id, frame } of events) history.push({ id, frame: wrap(frame) });
     }
     const held = this.held.filter((frame) => this.channels.has(frame.channel));
-    return mergeReplay(history, held);
+    return orderReplay(history, held);
   }
 }

@@ -5,7 +5,10 @@ import {
   type SseLogger,
 } from '../../connection/index.js';
 import type { SseTransport } from '../sse-transport.js';
+import type { ConnectionPositions } from './connection-positions.js';
+import { formatEventId } from './event-id.js';
 import type { HistoryQuery } from './history-options.js';
+import { ResumePosition } from './resume-position.js';
 import { ReplayBatch } from './replay-batch.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
@@ -15,7 +18,7 @@ export interface ReplayHolding {
   release(channel: string, member: ChannelMember): void;
 }
 
-type HistorySource = Pick<SseTransport, 'history' | 'barrier'>;
+type HistorySource = Pick<SseTransport, 'history' | 'barrier' | 'historyCounterOf'>;
 
 /**
  * `Last-Event-ID` replay on join. For each channel a resuming member joins: hold its live frames,
@@ -32,6 +35,7 @@ export class ReplayCoordinator {
     private readonly source: HistorySource,
     private readonly holding: ReplayHolding,
     private readonly logger: SseLogger,
+    private readonly positions?: ConnectionPositions,
   ) {}
 
   /** Collects what `member` missed on `channel`; resolves once read (`replayGap` then final). */
@@ -41,7 +45,7 @@ export class ReplayCoordinator {
     this.holding.hold(channel, member, batch);
     try {
       await subscribed;
-      const { events, gap } = await this.read(channel, member.lastEventId);
+      const { events, gap } = await this.read(channel, sinceFor(this.source, member, channel));
       batch.addHistory(channel, events);
       member.resume.noteReplay(gap);
     } finally {
@@ -56,7 +60,29 @@ export class ReplayCoordinator {
     if (!batch || batch.pending > 0) return;
     this.forget(member);
     for (const channel of batch.heldChannels()) this.holding.release(channel, member);
-    for (const frame of batch.frames(toFrame)) member.deliver(frame);
+    for (const { frame, id } of batch.frames(toFrame)) {
+      if (this.positions) this.positions.deliver(member, frame, id);
+      else member.deliver(frame);
+    }
+    for (const then of batch.afterFlush) then();
+  }
+
+  /** `member`'s replay, if one is being collected, is not written before `work` settles. */
+  during(member: ChannelMember, work: Promise<void>): void {
+    const batch = this.batches.get(member);
+    if (!batch) return;
+    batch.pending++;
+    void work.finally(() => {
+      batch.pending--;
+      this.settle(member, batch);
+    });
+  }
+
+  /** Runs `then` once `member`'s pending replay was written (at once if none is pending). */
+  whenFlushed(member: ChannelMember, then: () => void): void {
+    const batch = this.batches.get(member);
+    if (batch) batch.afterFlush.push(then);
+    else then();
   }
 
   /** `member` left `channel` while collecting: nothing of that channel is written. */
@@ -64,7 +90,10 @@ export class ReplayCoordinator {
     const batch = this.batches.get(member);
     if (!batch) return;
     this.holding.release(channel, member);
-    if (batch.drop(channel) === 0 && batch.pending === 0) this.forget(member);
+    if (batch.drop(channel) === 0 && batch.pending === 0) {
+      this.forget(member);
+      for (const then of batch.afterFlush) then();
+    }
   }
 
   clear(): void {
@@ -119,3 +148,12 @@ export class ReplayCoordinator {
 }
 
 const toFrame = (bytes: Buffer) => new OutgoingFrame(bytes);
+
+/**
+ * The id to replay `channel` from: its counter's part of the member's `Last-Event-ID` (a plain id
+ * is a position of one part). `null`: the position never saw that counter — a gap.
+ */
+function sinceFor(source: HistorySource, member: ChannelMember, channel: string): string | null {
+  const since = ResumePosition.parse(member.lastEventId)?.since(source.historyCounterOf?.(channel));
+  return since ? formatEventId(since) : null;
+}

@@ -31,9 +31,13 @@ export function isClusterConfig(config: RedisTransportOptions): boolean {
   );
 }
 
-/** On a cluster: sharded pub/sub unless `shardedPubSub: false`, or history (for now) says otherwise. @internal */
-export function usesShardedPubSub(config: RedisTransportOptions, history: boolean): boolean {
-  return config.shardedPubSub ?? !history;
+/**
+ * On a cluster: sharded pub/sub unless `shardedPubSub: false` — with history too: a history
+ * channel's Redis channel carries its id counter's hash tag, so the history script `SPUBLISH`es in
+ * its own slot. @internal
+ */
+export function usesShardedPubSub(config: RedisTransportOptions, _history?: boolean): boolean {
+  return config.shardedPubSub ?? true;
 }
 
 /**

@@ -50,7 +50,7 @@ export class RedisConnections {
     private readonly config: RedisTransportOptions,
     private readonly timeoutMs: number,
     private readonly logger: SseLogger,
-    /** Whether the transport keeps history (a cluster then uses classic pub/sub for now). */
+    /** Whether the transport keeps history. */
     private readonly withHistory = false,
   ) {}
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import {
+  formatEventId,
   newEpoch,
   parseEventId,
   parseStreamId,
@@ -14,39 +15,87 @@ import {
 } from '../history/history-options.js';
 import { ID_LINE_PREFIX } from '../../protocol/index.js';
 import { historyMessageParts } from './redis-message.codec.js';
-import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './redis.scripts.js';
+import { MAX_HISTORY_COUNTERS, historyCounterOf } from '../history/history-counter.js';
+import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
+import type { RedisTransportOptions } from './redis-transport-options.js';
+import { historyTagOf, redisChannelOf } from './redis-channel-of.js';
+import {
+  PUBLISH_WITH_HISTORY,
+  READ_HEAD,
+  READ_HISTORY,
+  publishWithHistory,
+} from './redis.scripts.js';
 
 type Entry = [Buffer, Buffer[]];
 
 interface HistoryCommands {
   ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string | 0>;
   sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, Buffer, Entry[]]>;
+  sseReadHead(...args: (string | number)[]): Promise<[string, string]>;
 }
 
 /**
- * History in Redis Streams: one stream per channel, one id counter (with the epoch and each
- * channel's newest id) per prefix (`<prefix>{history}:…`), written and read by the scripts in
- * `redis.scripts.ts`.
+ * History in Redis Streams: one stream per channel, and id counters (each with its epoch and its
+ * channels' newest ids): one per prefix (`<prefix>{history}:…`), or `counters` of them
+ * (`<prefix>{history:<k>}:…`, a channel's keys under counter `historyCounterOf(channel)`), so that
+ * on a cluster they spread over the slots. Written and read by the scripts in `redis.scripts.ts`.
  * @internal
  */
 export class RedisHistory {
-  /** The highest `seq` this process has seen on the prefix: the counter must never be below it. */
-  private seenSeq = 0;
+  /** Per counter, the highest `seq` this process has seen: the counter must never be below it. */
+  private readonly seenSeq = new Map<number | undefined, number>();
 
   constructor(
     private readonly prefix: string,
     private readonly options: HistoryOptions,
+    private readonly counters = 1,
+    /** On a cluster even the one counter's channels carry its tag (the script is single-slot). */
+    private readonly clustered = false,
   ) {}
 
-  /** Makes the scripts callable on `client`. */
-  install(client: Redis): void {
-    client.defineCommand('ssePublishWithHistory', { numberOfKeys: 2, lua: PUBLISH_WITH_HISTORY });
+  /** The id counter of `channel` (`undefined`: the one counter). */
+  counterOf(channel: string): number | undefined {
+    return historyCounterOf(channel, this.counters);
+  }
+
+  /** The Redis channel a history channel's messages travel on. */
+  redisChannelOf(channel: string): string {
+    const counter = this.counterOf(channel);
+    const tagged = counter !== undefined || this.clustered;
+    return redisChannelOf(this.prefix, channel, tagged ? historyTagOf(counter) : undefined);
+  }
+
+  /** Makes the scripts callable on `client`; `sharded`: the script publishes with `SPUBLISH`. */
+  install(client: Redis, sharded = false): void {
+    const lua = sharded ? publishWithHistory('SPUBLISH') : PUBLISH_WITH_HISTORY;
+    client.defineCommand('ssePublishWithHistory', { numberOfKeys: 2, lua });
     client.defineCommand('sseReadHistory', { numberOfKeys: 2, lua: READ_HISTORY });
+    client.defineCommand('sseReadHead', { numberOfKeys: 1, lua: READ_HEAD });
   }
 
   /** Notes an id this process received or was given (its own publish, a message on a channel). */
   noteSeen(id: EventId | null | undefined): void {
-    if (id && id.seq > this.seenSeq) this.seenSeq = id.seq;
+    if (id && id.seq > (this.seenSeq.get(id.counter) ?? 0)) this.seenSeq.set(id.counter, id.seq);
+  }
+
+  /** The newest id `counter` issued (see `READ_HEAD`). */
+  async head(
+    client: Redis,
+    counter: number | undefined,
+    bounded: <T>(operation: Promise<T>) => Promise<T>,
+  ): Promise<string> {
+    const [epoch, newest] = await bounded(
+      (client as unknown as HistoryCommands).sseReadHead(
+        this.counterKey(counter),
+        this.seenSeq.get(counter) ?? 0,
+        newEpoch(),
+        historyTtlMs(this.options),
+      ),
+    );
+    const id = parseStreamId(newest, epoch, counter);
+    if (!id) throw new Error(`unexpected head ${newest}-${epoch}`);
+    this.noteSeen(id);
+    return formatEventId(id);
   }
 
   /**
@@ -63,16 +112,17 @@ export class RedisHistory {
     const { head, tail, idLine } = historyMessageParts(except);
     const id = await (client as unknown as HistoryCommands).ssePublishWithHistory(
       ...this.keys(channel),
-      this.prefix + channel,
+      this.redisChannelOf(channel),
       head,
       tail,
       idLine,
       body,
       this.options.size,
       historyTtlMs(this.options),
-      this.seenSeq,
+      this.seenSeq.get(this.counterOf(channel)) ?? 0,
       newEpoch(),
       deadline,
+      idPrefixOf(this.counterOf(channel)),
     );
     if (id !== 0) this.noteSeen(parseEventId(id));
     return id;
@@ -86,26 +136,31 @@ export class RedisHistory {
     bounded: <T>(operation: Promise<T>) => Promise<T>,
   ): Promise<HistoryQuery> {
     const since = parseEventId(sinceId);
-    if (!since) return { events: [], gap: true };
+    const counter = this.counterOf(channel);
+    if (!since || since.counter !== counter) return { events: [], gap: true };
     const [epochText, newestText, channelText, entries] = await bounded(
       (client as unknown as HistoryCommands).sseReadHistoryBuffer(
         ...this.keys(channel),
         streamIdOf(since),
-        this.prefix + channel,
+        this.redisChannelOf(channel),
       ),
     );
     const epoch = epochText.toString();
-    const newest = parseStreamId(newestText.toString(), epoch);
-    if (isUnissued(since, epoch, newest)) return { events: [], gap: true };
+    const newest = parseStreamId(newestText.toString(), epoch, counter);
+    if (isUnissued(since, epoch, newest, counter)) return { events: [], gap: true };
     const first = entries[0];
     const last = entries[entries.length - 1];
     const gap = historyGap({
       since,
+      counter,
       epoch,
       newest,
-      channelNewest: parseStreamId(channelText.toString(), epoch),
+      channelNewest: parseStreamId(channelText.toString(), epoch, counter),
       replayed: first
-        ? { previous: previousOf(first, epoch), last: parseStreamId(last[0].toString(), epoch)! }
+        ? {
+            previous: previousOf(first, epoch, counter),
+            last: parseStreamId(last[0].toString(), epoch, counter)!,
+          }
         : null,
       ttlMs: historyTtlMs(this.options),
       now: Date.now(),
@@ -113,18 +168,41 @@ export class RedisHistory {
     return { events: entries.map(([, fields]) => ({ id: idOf(fields), frame: fields[1] })), gap };
   }
 
+  private counterKey(counter: number | undefined): string {
+    return `${this.prefix}${historyTagOf(counter)}:seq`;
+  }
+
   private keys(channel: string): [string, string] {
-    const base = `${this.prefix}{history}:`;
+    const base = `${this.prefix}${historyTagOf(this.counterOf(channel))}:`;
     return [`${base}seq`, `${base}stream:${channel}`];
   }
 }
 
+/**
+ * {@link RedisTransportOptions.historyCounters}, checked (`TypeError`); default 1 on one Redis, 16
+ * on a cluster (the counters' hash tags spread history over 16 slots, so over the shards).
+ */
+export function historyCountersOf(options: RedisTransportOptions, clustered: boolean): number {
+  const counters = options.historyCounters ?? (clustered ? CLUSTER_HISTORY_COUNTERS : 1);
+  if (!Number.isInteger(counters) || counters < 1 || counters > MAX_HISTORY_COUNTERS)
+    throw new TypeError(BROADCAST_MESSAGES.historyCounters(counters, MAX_HISTORY_COUNTERS));
+  return counters;
+}
+
+/** `historyCounters` by default on a cluster. */
+export const CLUSTER_HISTORY_COUNTERS = 16;
+
+/** What an id of `counter` starts with (see `event-id.ts`). */
+function idPrefixOf(counter: number | undefined): string {
+  return counter === undefined ? '' : `${counter}:`;
+}
+
 /** The `p` field of an entry: the channel's previous event (`null`: none; `undefined`: unknown). */
-function previousOf([, fields]: Entry, epoch: string) {
+function previousOf([, fields]: Entry, epoch: string, counter: number | undefined) {
   const at = fields.findIndex((field, i) => i % 2 === 0 && field.toString() === 'p');
   if (at === -1) return undefined;
   const text = fields[at + 1].toString();
-  return text === '' ? null : (parseStreamId(text, epoch) ?? undefined);
+  return text === '' ? null : (parseStreamId(text, epoch, counter) ?? undefined);
 }
 
 /** The full id of an entry, from its frame's `id:` line (`id: <id>\n…`). */

@@ -105,10 +105,11 @@ export interface RedisTransportOptions {
    */
   cluster?: RedisClusterConfig;
   /**
-   * On a cluster: `true` (the default without history) publishes with `SPUBLISH` and subscribes
-   * with `SSUBSCRIBE`, so a message travels only inside the shard that owns its channel. `false`:
-   * classic `PUBLISH`/`SUBSCRIBE`, which the cluster relays to every node. With history it is
-   * `false` for now: the history script publishes classically. Ignored on a single Redis.
+   * On a cluster: `true` (the default) publishes with `SPUBLISH` and subscribes with
+   * `SSUBSCRIBE`, so a message travels only inside the shard that owns its channel (a history
+   * channel's Redis channel carries its id counter's hash tag: the history script `SPUBLISH`es in
+   * its keys' slot). `false`: classic `PUBLISH`/`SUBSCRIBE`, which the cluster relays to every
+   * node. Ignored on a single Redis.
    */
   shardedPubSub?: boolean;
   /** Prefix of every Redis channel name. Default `'sse:'`. */
@@ -134,4 +135,15 @@ export interface RedisTransportOptions {
    * `false`: none (no timer, no keys); `globalCount` then rejects.
    */
   presence?: false | { interval?: number; ttl?: number };
+  /**
+   * How many id counters history is spread over (1 to 16; default 1 on one Redis, 16 on a
+   * cluster). Each history channel's ids come from counter `FNV-1a(channel) mod historyCounters`,
+   * whose keys (and Redis channel) share one hash tag: on a Redis Cluster the counters, and so the
+   * history writes, spread over that many slots instead of one. With one counter ids are
+   * `<ms>-<seq>-<epoch>` as always; with more, `<k>:<ms>-<seq>-<epoch>`, and a connection in
+   * channels of several counters resumes from a position naming each (see the README). Every
+   * worker of an app must use the same value; changing it makes resuming clients get
+   * `replayGap: true` once.
+   */
+  historyCounters?: number;
 }

@@ -1,12 +1,14 @@
 /**
- * Lua run by Redis for history. One script takes the next id from one counter for all channels of
- * the prefix, stores the event in the channel's stream and publishes it, atomically: a publish
+ * Lua run by Redis for history. One script takes the next id from the channel's counter (one for
+ * all channels of the prefix, or one of `historyCounters`: KEYS and the Redis channel then share
+ * the counter's hash tag, so the script touches one slot), stores the event in the channel's stream and publishes it, atomically: a publish
  * that resolved is stored, the live copy carries the stream's id, and ids of all channels are in
  * one order. Trimming is amortised like `MAXLEN ~ size` (in steps of up to 100 entries) but exact.
  * The script assembles the message from pieces the codec gives it (see `redis-message.codec.ts`):
  * it knows no wire format itself.
  *
- * Ids are `<ms>-<seq>-<epoch>` (the stream entry id is `<ms>-<seq>`). The counter hash holds the
+ * Ids are `<ms>-<seq>-<epoch>`, or `<k>:<ms>-<seq>-<epoch>` on counter `k` (the stream entry id is
+ * `<ms>-<seq>`). The counter hash holds the
  * `epoch`, `seq`, `ms`, and per channel `l:<channel>` the stream id of its newest event. A new
  * epoch starts when the hash has no epoch (Redis restarted without persistence, the hash was
  * evicted, expired or flushed) or its `seq` is below the highest one the caller has seen (a
@@ -20,9 +22,10 @@
  * ARGV: 1 Redis channel, 2 message head (before the id), 3 message tail (after the id, up to the
  * frame), 4 the frame's id line prefix, 5 the frame's body, 6 size, 7 ttl in ms, 8 the highest
  * seq the caller has seen, 9 an epoch to start if one is needed, 10 deadline in ms on Redis's
- * clock: a script that runs later stores and publishes nothing and returns 0.
+ * clock: a script that runs later stores and publishes nothing and returns 0, 11 the id's counter
+ * prefix (`<k>:`, or empty with one counter).
  */
-export const PUBLISH_WITH_HISTORY = `
+export const publishWithHistory = (command: 'PUBLISH' | 'SPUBLISH') => `
 local size, ttlMs, seen = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -40,7 +43,7 @@ seq = seq + 1
 local field = 'l:' .. ARGV[1]
 local previous = redis.call('HGET', KEYS[1], field) or ''
 local streamId = ms .. '-' .. seq
-local id = streamId .. '-' .. epoch
+local id = ARGV[11] .. streamId .. '-' .. epoch
 local frame = ARGV[4] .. id .. '\\n' .. ARGV[5]
 redis.call('XADD', KEYS[2], streamId, 'f', frame, 'p', previous)
 redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', seq, 'ms', ms, field, streamId)
@@ -61,9 +64,12 @@ if ttlMs > 0 then
   redis.call('PEXPIRE', KEYS[1], ttlMs)
   redis.call('PEXPIRE', KEYS[2], ttlMs)
 end
-redis.call('PUBLISH', ARGV[1], ARGV[2] .. id .. ARGV[3] .. frame)
+redis.call('${command}', ARGV[1], ARGV[2] .. id .. ARGV[3] .. frame)
 return id
 `;
+
+/** {@link publishWithHistory} on one Redis (or a cluster without sharded pub/sub). */
+export const PUBLISH_WITH_HISTORY = publishWithHistory('PUBLISH');
 
 /**
  * KEYS as above; ARGV: 1 the stream id to read after, 2 the Redis channel. Returns { epoch, the
@@ -73,6 +79,30 @@ export const READ_HISTORY = `
 local last = redis.call('HMGET', KEYS[1], 'epoch', 'ms', 'seq', 'l:' .. ARGV[2])
 local newest = last[3] and (last[2] .. '-' .. last[3]) or ''
 return { last[1] or '', newest, last[4] or '', redis.call('XRANGE', KEYS[2], '(' .. ARGV[1], '+') }
+`;
+
+/**
+ * The newest id a counter issued, for a connection whose position must name it before it receives
+ * anything from it. Starts the counter's epoch as a publish would (no epoch, or `seq` below what
+ * the caller has seen), so the id it returns is one later publishes follow. KEYS: 1 counter hash;
+ * ARGV: 1 the highest seq the caller has seen on the counter, 2 an epoch to start if one is needed,
+ * 3 ttl in ms (0: none). Returns { epoch, newest stream id (`<ms>-<seq>`) }.
+ */
+export const READ_HEAD = `
+local state = redis.call('HMGET', KEYS[1], 'epoch', 'seq', 'ms')
+local epoch, seq, ms = state[1], tonumber(state[2] or '0'), tonumber(state[3] or '0')
+local seen = tonumber(ARGV[1])
+if not epoch or seq < seen then
+  local now = redis.call('TIME')
+  local clock = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  if clock > ms then ms = clock end
+  redis.call('DEL', KEYS[1])
+  epoch = ARGV[2]
+  if seen > seq then seq = seen end
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', seq, 'ms', ms)
+  if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+end
+return { epoch, ms .. '-' .. seq }
 `;
 
 /**

@@ -19,13 +19,14 @@ import {
 } from '../transport-errors.js';
 import { RedisClock } from './redis-clock.js';
 import { RedisConnections } from './redis-connections.js';
-import { installClusterPublish, usesShardedPubSub } from './redis-cluster.js';
+import { installClusterPublish, isClusterConfig, usesShardedPubSub } from './redis-cluster.js';
 import { RedisHealthProbe, refusesWrites } from './redis-health.js';
 import { RedisPublishes, type PublishSend } from './redis-publishes.js';
-import { RedisHistory } from './redis-history.js';
+import { RedisHistory, historyCountersOf } from './redis-history.js';
 import { RedisPresence, presenceTiming } from './redis-presence.js';
 import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
 import type { RedisTransportOptions } from './redis-transport-options.js';
+import { redisChannelOf } from './redis-channel-of.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
 /**
@@ -48,6 +49,8 @@ export class RedisTransport implements SseTransport {
   private readonly store: RedisHistory | null;
   private readonly presence: RedisPresence | null;
   private readonly live = new Set<string>();
+  /** The Redis channel name of each live channel, to map messages back. */
+  private readonly names = new Map<string, string>();
   private readonly garbageLogged = new Set<string>();
 
   constructor(
@@ -56,7 +59,11 @@ export class RedisTransport implements SseTransport {
   ) {
     this.prefix = config.channelPrefix ?? 'sse:';
     this.timeoutMs = config.publishTimeout ?? 5000;
-    this.store = historyOptions ? new RedisHistory(this.prefix, historyOptions) : null;
+    const clustered = isClusterConfig(config);
+    const counters = historyCountersOf(config, clustered);
+    this.store = historyOptions
+      ? new RedisHistory(this.prefix, historyOptions, counters, clustered)
+      : null;
     const timing = presenceTiming(config.presence);
     this.presence = timing
       ? new RedisPresence(this.prefix, timing, () => this.connections.publisher)
@@ -94,7 +101,10 @@ export class RedisTransport implements SseTransport {
     );
     await connections.open({
       created: (publisher, subscriber) => {
-        this.store?.install(publisher);
+        this.store?.install(
+          publisher,
+          isClusterConfig(this.config) && usesShardedPubSub(this.config, true),
+        );
         RedisPublishes.install(publisher);
         installClusterPublish(publisher, usesShardedPubSub(this.config, !!this.store));
         RedisHealthProbe.install(publisher);
@@ -136,7 +146,7 @@ export class RedisTransport implements SseTransport {
         ? store.publish(publisher, channel, body, options.except, deadline)
         : RedisPublishes.live(
             publisher,
-            this.prefix + channel,
+            this.redisChannelOf(channel),
             encodeRedisMessage(body, options.except),
             deadline,
           );
@@ -147,6 +157,17 @@ export class RedisTransport implements SseTransport {
 
   keepsHistory(channel: string): boolean {
     return keepsHistory(this.historyOptions, channel);
+  }
+
+  historyCounterOf(channel: string): number | undefined {
+    return this.store && this.keepsHistory(channel) ? this.store.counterOf(channel) : undefined;
+  }
+
+  historyHead(counter: number | undefined): Promise<string> {
+    if (!this.store) return Promise.reject(new SseTransportError('no history'));
+    return this.store.head(this.connections.publisher, counter, (read) =>
+      this.withTimeout(SseTransportError, read, 'newest history id'),
+    );
   }
 
   history(channel: string, sinceId: string): Promise<HistoryQuery> {
@@ -164,18 +185,22 @@ export class RedisTransport implements SseTransport {
 
   subscribe(channel: string): Promise<void> {
     this.live.add(channel);
+    const name = this.redisChannelOf(channel);
+    this.names.set(name, channel);
     const what = `subscribe to "${channel}"`;
     if (this.connections.closed) return Promise.reject(this.closedError(SseSubscribeError, what));
-    const subscribed = this.connections.subscriber.subscribe(this.prefix + channel);
+    const subscribed = this.connections.subscriber.subscribe(name);
     return this.withTimeout(SseSubscribeError, subscribed, what).then(() => undefined);
   }
 
   async unsubscribe(channel: string): Promise<void> {
     this.live.delete(channel);
     this.garbageLogged.delete(channel);
+    const name = this.redisChannelOf(channel);
+    this.names.delete(name);
     const { subscriber } = this.connections;
     if (subscriber.status !== 'ready') return; // nothing to undo: onReady resubscribes `live` only
-    await subscriber.unsubscribe(this.prefix + channel);
+    await subscriber.unsubscribe(name);
   }
 
   /** Flushes this process's counts to Redis every second (see `RedisPresence`). */
@@ -209,8 +234,8 @@ export class RedisTransport implements SseTransport {
 
   private onMessage(rawChannel: Buffer, message: Buffer): void {
     const name = rawChannel.toString();
-    if (!name.startsWith(this.prefix)) return;
-    const channel = name.slice(this.prefix.length);
+    const channel = this.names.get(name);
+    if (channel === undefined) return;
     const decoded = decodeRedisMessage(message);
     if (!decoded) {
       if (!this.garbageLogged.has(channel)) {
@@ -233,10 +258,17 @@ export class RedisTransport implements SseTransport {
       this.events?.resubscribed(live);
     };
     if (live.length === 0) return done();
-    const channels = live.map((channel) => this.prefix + channel);
+    const channels = live.map((channel) => this.redisChannelOf(channel));
     this.connections.subscriber.subscribe(...channels).then(done, (error: unknown) => {
       this.logger.error(BROADCAST_MESSAGES.resubscribeFailed(describeError(error).message));
     });
+  }
+
+  /** Every Redis channel name goes through `redisChannelOf`. */
+  private redisChannelOf(channel: string): string {
+    return this.store && this.keepsHistory(channel)
+      ? this.store.redisChannelOf(channel)
+      : redisChannelOf(this.prefix, channel);
   }
 
   private timeoutError(kind: SseTransportErrorClass, what: string): SseTransportError {
