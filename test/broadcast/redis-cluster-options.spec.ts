@@ -135,7 +135,7 @@ describe('Redis transport options on a cluster', () => {
     mine.disconnect();
   });
 
-  it('with history: starts, stores and delivers (classic pub/sub until history is spread over the shards)', async () => {
+  it('with history: starts, stores and delivers (ids name their counter: 16 on a cluster)', async () => {
     const broadcaster = await createBroadcaster({
       transport: {
         type: 'redis',
@@ -149,11 +149,12 @@ describe('Redis transport options on a cluster', () => {
     const { client, close } = await serveChannel(broadcaster, 'feed');
     try {
       const id = await broadcaster.broadcast.publish('feed', { event: 'n', data: 'stored' });
-      expect(id).toMatch(/^\d+-\d+-/);
+      expect(id).toMatch(/^\d+:\d+-\d+-/);
       await client.waitFor((c) => c.events.some((e) => e.event === 'n'), 5000, 'the event');
-      expect(client.events.filter((e) => e.event === 'n').map((e) => [e.id, e.data])).toEqual([
-        [id, 'stored'],
-      ]);
+      const received = client.events.filter((e) => e.event === 'n');
+      expect(received.map((e) => e.data)).toEqual(['stored']);
+      // The connection's channels may span two counters: its position names the event's part.
+      expect(received[0].id?.split('_')).toContain(id);
     } finally {
       await close();
       await broadcaster.close();
