@@ -29,7 +29,9 @@ export function guardLogger(logger: SseLogger): SseLogger {
   const guard =
     (write: (message: string, stack?: string) => void) => (message: string, stack?: string) => {
       try {
-        write.call(logger, message, stack);
+        // Nest's Logger prints an explicit `undefined` second argument as a message of its own.
+        if (stack === undefined) write.call(logger, message);
+        else write.call(logger, message, stack);
       } catch {
         // Nowhere left to report it: the logger itself failed.
       }
