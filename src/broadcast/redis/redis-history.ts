@@ -14,12 +14,25 @@ import {
 } from '../history/history-options.js';
 import { ID_LINE_PREFIX } from '../../protocol/index.js';
 import { historyMessageParts } from './redis-message.codec.js';
+import { BatchedScript, type BatchMessage, type SharedArgs } from './redis-publish-batch.js';
 import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './redis.scripts.js';
 
 type Entry = [Buffer, Buffer[]];
 
+/**
+ * `PUBLISH_WITH_HISTORY`, many messages per call; head, id line, size, ttl, the seq seen and the
+ * epoch to start are sent once per call (one fresh epoch per call: within one call only the first
+ * message can need a new epoch).
+ */
+const PUBLISH = new BatchedScript(
+  'ssePublishWithHistoryBatch',
+  PUBLISH_WITH_HISTORY,
+  2,
+  10,
+  [2, 4, 6, 7, 8, 9],
+);
+
 interface HistoryCommands {
-  ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string | 0>;
   sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, Buffer, Entry[]]>;
 }
 
@@ -32,6 +45,20 @@ interface HistoryCommands {
 export class RedisHistory {
   /** The highest `seq` this process has seen on the prefix: the counter must never be below it. */
   private seenSeq = 0;
+  /** The arguments of {@link PUBLISH} that every message of a call shares. */
+  private readonly shared: SharedArgs = {
+    args: () => {
+      const { head, idLine } = historyMessageParts();
+      return [
+        head,
+        idLine,
+        this.options.size,
+        historyTtlMs(this.options),
+        this.seenSeq,
+        newEpoch(),
+      ];
+    },
+  };
 
   constructor(
     private readonly prefix: string,
@@ -40,7 +67,7 @@ export class RedisHistory {
 
   /** Makes the scripts callable on `client`. */
   install(client: Redis): void {
-    client.defineCommand('ssePublishWithHistory', { numberOfKeys: 2, lua: PUBLISH_WITH_HISTORY });
+    PUBLISH.install(client);
     client.defineCommand('sseReadHistory', { numberOfKeys: 2, lua: READ_HISTORY });
   }
 
@@ -50,32 +77,23 @@ export class RedisHistory {
   }
 
   /**
-   * Stores and publishes `body` on `channel` in one script; resolves with the id it got, or 0 if
-   * the script ran after `deadline` (ms on Redis's clock) and did nothing.
+   * The message that stores and publishes `body` on `channel` (see `PUBLISH_WITH_HISTORY`): its
+   * result is the id it got, or 0 if the script ran after `deadline` (ms on Redis's clock) and did
+   * nothing. Pass the id to {@link noteSeen}.
    */
-  async publish(
-    client: Redis,
+  publishMessage(
     channel: string,
     body: Buffer,
     except: readonly string[] | undefined,
     deadline: number,
-  ): Promise<string | 0> {
-    const { head, tail, idLine } = historyMessageParts(except);
-    const id = await (client as unknown as HistoryCommands).ssePublishWithHistory(
-      ...this.keys(channel),
-      this.prefix + channel,
-      head,
-      tail,
-      idLine,
-      body,
-      this.options.size,
-      historyTtlMs(this.options),
-      this.seenSeq,
-      newEpoch(),
-      deadline,
-    );
-    if (id !== 0) this.noteSeen(parseEventId(id));
-    return id;
+  ): BatchMessage {
+    const { tail } = historyMessageParts(except);
+    return {
+      script: PUBLISH,
+      keys: this.keys(channel),
+      args: [this.prefix + channel, tail, body, deadline],
+      shared: this.shared,
+    };
   }
 
   /** The events after `sinceId` and whether some may be missing. */

@@ -23,6 +23,7 @@ import { RedisPublishes, type PublishSend } from './redis-publishes.js';
 import { RedisHistory } from './redis-history.js';
 import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
 import type { RedisTransportOptions } from './redis-transport-options.js';
+import { parseEventId } from '../history/event-id.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
 /**
@@ -77,6 +78,7 @@ export class RedisTransport implements SseTransport {
             BROADCAST_MESSAGES.redisWritesRefused(describeError(error).message),
           );
       },
+      (id) => this.store?.noteSeen(parseEventId(id)),
     );
     this.probe = new RedisHealthProbe(
       () => connections.publisher,
@@ -121,18 +123,15 @@ export class RedisTransport implements SseTransport {
     options: TransportPublishOptions = {},
   ): Promise<string | undefined> {
     const store = options.history !== false && this.keepsHistory(channel) ? this.store : null;
-    const send: PublishSend = (publisher, deadline) =>
-      store
-        ? store.publish(publisher, channel, body, options.except, deadline)
-        : RedisPublishes.live(
-            publisher,
+    const send: PublishSend = store
+      ? (deadline) => store.publishMessage(channel, body, options.except, deadline)
+      : (deadline) =>
+          RedisPublishes.live(
             this.prefix + channel,
             encodeRedisMessage(body, options.except),
             deadline,
           );
-    return this.publishes
-      .publish<string | number>(`publish to "${channel}"`, send)
-      .then((result) => (typeof result === 'string' ? result : undefined));
+    return this.publishes.publish(`publish to "${channel}"`, send);
   }
 
   keepsHistory(channel: string): boolean {
