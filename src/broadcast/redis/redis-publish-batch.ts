@@ -25,7 +25,9 @@ export class BatchedScript {
     argsPerMessage: number,
     shared: readonly number[] = [],
   ) {
+    // A message's own arguments tell the messages apart (there is always its deadline).
     const own = argsPerMessage - shared.length;
+    if (own < 1) throw new RangeError(`${command}: every message needs an argument of its own`);
     this.lua = `
 local function one(KEYS, ARGV)
 ${perMessageLua}

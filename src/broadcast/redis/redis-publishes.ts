@@ -18,6 +18,7 @@ const NOT_WRITTEN = /Stream isn't writeable/;
 /** Samples of `TIME` taken to measure the clock offset; the one with the shortest round trip wins. */
 const CLOCK_SAMPLES = 3;
 
+const NO_KEYS: readonly string[] = [];
 /** `PUBLISH_LIVE`, many messages per call. */
 const LIVE = new BatchedScript('ssePublishLiveBatch', PUBLISH_LIVE, 0, 3);
 
@@ -66,7 +67,7 @@ export class RedisPublishes {
 
   /** A live-only message (see `PUBLISH_LIVE`). */
   static live(channel: string, message: Buffer, deadline: number): BatchMessage {
-    return { script: LIVE, keys: [], args: [channel, message, deadline] };
+    return { script: LIVE, keys: NO_KEYS, args: [channel, message, deadline] };
   }
 
   /** The publisher became ready: measure the clock offset now, not at the first publish. */

@@ -26,6 +26,9 @@ import type { RedisTransportOptions } from './redis-transport-options.js';
 import { parseEventId } from '../history/event-id.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
+/** Redis channel names whose SSE channel is cached (the cache starts over past it). */
+const CHANNEL_NAMES_CACHED = 10_000;
+
 /**
  * Redis pub/sub: one Redis channel per SSE channel (`<prefix><channel>`), subscribed while this
  * process has a member in it. A process delivers its own publishes only from Redis's echo, so
@@ -46,6 +49,7 @@ export class RedisTransport implements SseTransport {
   private readonly store: RedisHistory | null;
   private readonly live = new Set<string>();
   private readonly garbageLogged = new Set<string>();
+  private readonly channelNames = new Map<string, string | null>();
 
   constructor(
     private readonly config: RedisTransportOptions = {},
@@ -175,19 +179,34 @@ export class RedisTransport implements SseTransport {
   }
 
   private onMessage(rawChannel: Buffer, message: Buffer): void {
-    const name = rawChannel.toString();
-    if (!name.startsWith(this.prefix)) return;
-    const channel = name.slice(this.prefix.length);
+    const channel = this.channelOf(rawChannel);
+    if (channel === null) return;
     const decoded = decodeRedisMessage(message);
     if (!decoded) {
       if (!this.garbageLogged.has(channel)) {
         this.garbageLogged.add(channel);
-        this.logger.warn(BROADCAST_MESSAGES.garbageOnChannel(name));
+        this.logger.warn(BROADCAST_MESSAGES.garbageOnChannel(this.prefix + channel));
       }
       return;
     }
     this.store?.noteSeen(decoded.parsedId);
     this.sink?.(channel, decoded.frame, decoded.except, decoded.id);
+  }
+
+  /**
+   * The SSE channel of a Redis channel (`null`: not ours), through a cache keyed by the bytes as
+   * latin1 (one byte per character, the cheapest decoding) instead of decoding UTF-8, checking
+   * and slicing the prefix for every message.
+   */
+  private channelOf(rawChannel: Buffer): string | null {
+    const key = rawChannel.toString('latin1');
+    const known = this.channelNames.get(key);
+    if (known !== undefined) return known;
+    const name = rawChannel.toString();
+    const channel = name.startsWith(this.prefix) ? name.slice(this.prefix.length) : null;
+    if (this.channelNames.size >= CHANNEL_NAMES_CACHED) this.channelNames.clear();
+    this.channelNames.set(key, channel);
+    return channel;
   }
 
   /** After a reconnection: subscribes the live channels again, then the hub catches up. */
