@@ -14,6 +14,7 @@ import { cpus, totalmem } from 'node:os';
  *
  * The per-user workload (each connection in its own channel `user:<i>`, `--events` events to each
  * user channel, published by a loop in the server): `--only=user-raw,user-memory,user-redis,user-redis-history`
+ *          (also user-raw-spread)
  *          --users=2000  --events=20  --runs=3
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -93,6 +94,12 @@ const VARIANTS: Variant[] = [
         key: 'user-raw',
         name: '(a) raw node:http, map user → response',
         script: 'servers/raw-http.js',
+      },
+      {
+        key: 'user-raw-spread',
+        name: "(a') raw node:http, at most 500 writes per event-loop turn",
+        script: 'servers/raw-http.js',
+        env: { SPREAD: '1' },
       },
       { key: 'user-memory', name: '(u) this library, memory', env: {} },
       { key: 'user-redis', name: '(u) this library, Redis', env: { TRANSPORT: 'redis' } },
