@@ -44,14 +44,14 @@ describe('DeadlineSweep (one timer for the deadlines of every pending publish)',
     },
   ])('$what', ({ deadlines, settle, advance, expired }) => {
     const seen: string[] = [];
-    const sweep = new DeadlineSweep<Item>((it) => {
-      seen.push(it.name);
-      it.settled = true;
+    const sweep = new DeadlineSweep<Item>((due) => {
+      seen.push(due.name);
+      due.settled = true;
     });
     const items = deadlines.map((deadline, i) => item(String.fromCharCode(97 + i), deadline));
-    items.forEach((it) => sweep.add(it));
-    for (const it of items.filter((it) => settle.includes(it.name))) {
-      it.settled = true;
+    items.forEach((one) => sweep.add(one));
+    for (const early of items.filter((one) => settle.includes(one.name))) {
+      early.settled = true;
       sweep.settled();
     }
     advance.forEach((ms, step) => {
@@ -79,10 +79,10 @@ describe('DeadlineSweep (one timer for the deadlines of every pending publish)',
   it('uses one timer however many items wait, and compacts what settled at the head', () => {
     const sweep = new DeadlineSweep<Item>(() => undefined);
     const items = Array.from({ length: 5_000 }, (_, i) => item(String(i), 2_000 + i));
-    items.forEach((it) => sweep.add(it));
+    items.forEach((one) => sweep.add(one));
     expect(jest.getTimerCount()).toBe(1);
-    items.slice(0, 4_000).forEach((it) => {
-      it.settled = true;
+    items.slice(0, 4_000).forEach((one) => {
+      one.settled = true;
       sweep.settled();
     });
     expect(sweep.size).toBe(1_000);

@@ -119,7 +119,8 @@ export class RedisPublishBatch {
     process.nextTick(() => this.flush());
   }
 
-  private flush(): void {
+  /** Sends what is queued now (before the connection is closed), not at the tick's end. */
+  flush(): void {
     this.scheduled = false;
     const routes = this.routes;
     this.routes = new Map();

@@ -75,6 +75,11 @@ export class RedisPublishes {
     this.measureClock(publisher).catch(() => undefined);
   }
 
+  /** Writes the publishes of this tick now: the transport closes, they go before its `QUIT`. */
+  flush(): void {
+    this.batch.flush();
+  }
+
   /** Publishes so far written whose connection closed: nobody knows if Redis ran them. */
   publisherClosed(): void {
     this.clock.reset();

@@ -175,6 +175,7 @@ export class RedisTransport implements SseTransport {
   async close(): Promise<void> {
     this.sink = null;
     this.probe?.stop();
+    this.publishes?.flush();
     await this.connections?.close();
   }
 
