@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 /**
  * The load client, a process of its own: opens N raw SSE sockets and checks that every event
  * arrives, once and in order, on each; measures publish→receive latency on the monotonic clock.
+ * `{i}` in the path becomes the connection's index (`/user/{i}`: one user per connection).
  */
 interface Connection {
   socket: Socket;
@@ -121,7 +122,9 @@ async function open(port: number, path: string, count: number): Promise<void> {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => onData(conn, chunk));
     socket.on('error', () => undefined);
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+    socket.write(
+      `GET ${path.replace('{i}', String(i))} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`,
+    );
     connections.push(conn);
     if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve));
   }

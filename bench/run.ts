@@ -11,6 +11,11 @@ import { cpus, totalmem } from 'node:os';
  * Options: --n=1000,5000  --only=raw,nest,better-sse,express,fastify,redis  --bursts=3
  *          (also express-raw, express-history, redis-history)
  *          --burst=200  --rate=50  --seconds=5  --out=bench/last-run.md  --profile=DIR (--cpu-prof)
+ *
+ * The per-user workload (each connection in its own channel `user:<i>`, `--events` events to each
+ * user channel, published by a loop in the server): `--only=user-raw,user-memory,user-redis,user-redis-history`
+ *          (also user-raw-spread)
+ *          --users=2000  --events=20  --runs=3
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -24,6 +29,9 @@ const BURST = Number(args.burst ?? 200);
 const BURSTS = Number(args.bursts ?? 3);
 const RATE = Number(args.rate ?? 50);
 const SECONDS = Number(args.seconds ?? 5);
+const USERS = Number(args.users ?? 2000);
+const EVENTS = Number(args.events ?? 20);
+const RUNS = Number(args.runs ?? 3);
 
 interface Variant {
   key: string;
@@ -31,6 +39,8 @@ interface Variant {
   script: string;
   path: string;
   env?: Record<string, string>;
+  /** `'per-user'`: each connection in its own channel (`path` has `{i}`); else one-channel fan-out. */
+  workload?: 'per-user';
 }
 
 const VARIANTS: Variant[] = [
@@ -78,6 +88,34 @@ const VARIANTS: Variant[] = [
     path: '/sse',
     env: { PLATFORM: 'express', TRANSPORT: 'redis', HISTORY: '1000' },
   },
+  ...(
+    [
+      {
+        key: 'user-raw',
+        name: '(a) raw node:http, map user → response',
+        script: 'servers/raw-http.js',
+      },
+      {
+        key: 'user-raw-spread',
+        name: "(a') raw node:http, at most 500 writes per event-loop turn",
+        script: 'servers/raw-http.js',
+        env: { SPREAD: '1' },
+      },
+      { key: 'user-memory', name: '(u) this library, memory', env: {} },
+      { key: 'user-redis', name: '(u) this library, Redis', env: { TRANSPORT: 'redis' } },
+      {
+        key: 'user-redis-history',
+        name: '(u+h) this library, Redis, history 1000',
+        env: { TRANSPORT: 'redis', HISTORY: '1000' },
+      },
+    ] as { key: string; name: string; script?: string; env?: Record<string, string> }[]
+  ).map((v): Variant => ({
+    script: 'servers/library.js',
+    ...v,
+    path: '/user/{i}',
+    env: { PLATFORM: 'express', ...v.env },
+    workload: 'per-user',
+  })),
 ];
 const only = args.only?.split(',');
 
@@ -127,7 +165,12 @@ const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function measure(variant: Variant, n: number): Promise<Row> {
+/** Starts `variant`'s server and a load client with `n` connections, runs `body`, stops both. */
+async function withServer<T>(
+  variant: Variant,
+  n: number,
+  body: (server: ChildProcess, client: ChildProcess, rssIdleDelta: number) => Promise<T>,
+): Promise<T> {
   const server = fork(join(here, variant.script), {
     execArgv: [
       '--expose-gc',
@@ -154,7 +197,16 @@ async function measure(variant: Variant, n: number): Promise<Row> {
     }
     await sleep(500);
     const { rss: rssIdle } = await ask<{ rss: number }>(server, { cmd: 'mem' }, 'rss');
+    return await body(server, client, rssIdle - rssBefore);
+  } finally {
+    await ask(client, { cmd: 'close' }, 'closed').catch(() => undefined);
+    server.kill(args.profile ? 'SIGINT' : 'SIGKILL');
+    if (args.profile) await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
 
+async function measure(variant: Variant, n: number): Promise<Row> {
+  return withServer(variant, n, async (server, client, rssIdleDelta) => {
     const run = async (command: object, perConnection: number) => {
       const { cpu: cpuBefore } = await ask<{ cpu: number }>(server, { cmd: 'cpu' }, 'cpu');
       const pending = ask<{ result: ClientResult }>(
@@ -186,16 +238,77 @@ async function measure(variant: Variant, n: number): Promise<Row> {
       steadyCpuUs: steady.cpuPerDelivery,
       steadyP50: steady.p50,
       steadyP99: steady.p99,
-      rssPerConnKiB: (rssIdle - rssBefore) / n / 1024,
+      rssPerConnKiB: rssIdleDelta / n / 1024,
       complete: all.every(
         (r) => !r.timedOut && r.delivered === r.expected && r.extra === 0 && r.outOfOrder === 0,
       ),
     };
-  } finally {
-    await ask(client, { cmd: 'close' }, 'closed').catch(() => undefined);
-    server.kill(args.profile ? 'SIGINT' : 'SIGKILL');
-    if (args.profile) await new Promise((resolve) => server.once('exit', resolve));
+  });
+}
+
+interface UserRow {
+  variant: string;
+  users: number;
+  cpuUs: number;
+  /** Publishes one process can make per second of its CPU (each is one delivery here). */
+  cpuPublishesPerSecond: number;
+  /** Publishes settled per wall-clock second in the publish loop. */
+  wallPublishesPerSecond: number;
+  p50: number;
+  p99: number;
+  complete: boolean;
+}
+
+/** Opens `users` connections, each its own user; `RUNS` times `EVENTS` events to every user. */
+async function measureUsers(variant: Variant, users: number): Promise<UserRow> {
+  return withServer(variant, users, async (server, client) => {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) {
+      const { cpu: cpuBefore } = await ask<{ cpu: number }>(server, { cmd: 'cpu' }, 'cpu');
+      const pending = ask<{ result: ClientResult }>(
+        client,
+        { cmd: 'expect', perConnection: EVENTS, timeoutMs: 120_000 },
+        'result',
+      );
+      await ask(client, {}, 'expecting');
+      const { publishMs } = await ask<{ publishMs: number }>(
+        server,
+        { cmd: 'users', users, rounds: EVENTS },
+        'sent',
+      );
+      const { result } = await pending;
+      const { cpu: cpuAfter } = await ask<{ cpu: number }>(server, { cmd: 'cpu' }, 'cpu');
+      runs.push({ ...result, publishMs, cpuUs: (cpuAfter - cpuBefore) / (EVENTS * users) });
+    }
+    const cpuUs = median(runs.map((r) => r.cpuUs));
+    return {
+      variant: variant.name,
+      users,
+      cpuUs,
+      cpuPublishesPerSecond: 1e6 / cpuUs,
+      wallPublishesPerSecond: median(runs.map((r) => (EVENTS * users) / (r.publishMs / 1000))),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      complete: runs.every(
+        (r) => !r.timedOut && r.delivered === r.expected && r.extra === 0 && r.outOfOrder === 0,
+      ),
+    };
+  });
+}
+
+function userTable(rows: UserRow[]): string {
+  const raw = rows.find((r) => r.variant.startsWith('(a)'));
+  const ratio = (value: number) => (raw ? `${fmt(value / raw.cpuUs)}x` : '–');
+  const lines = [
+    '| variant | connections | CPU µs/delivery | vs raw | publishes/s per process (CPU) | publishes/s (loop, wall) | p50 / p99 ms | all arrived, in order |',
+    '|---|---:|---:|---:|---:|---:|---:|:---:|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.variant} | ${r.users} | ${fmt(r.cpuUs)} | ${ratio(r.cpuUs)} | ${Math.round(r.cpuPublishesPerSecond).toLocaleString('en')} | ${Math.round(r.wallPublishesPerSecond).toLocaleString('en')} | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} | ${r.complete ? 'yes' : '**no**'} |`,
+    );
   }
+  return lines.join('\n');
 }
 
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -228,9 +341,10 @@ function ratios(rows: Row[]): string {
   return lines.join('\n');
 }
 
+const selected = VARIANTS.filter((v) => (only ? only.includes(v.key) : v.workload !== 'per-user'));
 const rows: Row[] = [];
 for (const n of SIZES) {
-  for (const variant of VARIANTS.filter((v) => !only || only.includes(v.key))) {
+  for (const variant of selected.filter((v) => v.workload !== 'per-user')) {
     process.stderr.write(`${variant.name}, N=${n}… `);
     const row = await measure(variant, n);
     rows.push(row);
@@ -239,16 +353,35 @@ for (const n of SIZES) {
     );
   }
 }
+const userRows: UserRow[] = [];
+for (const variant of selected.filter((v) => v.workload === 'per-user')) {
+  process.stderr.write(`${variant.name}, ${USERS} users… `);
+  const row = await measureUsers(variant, USERS);
+  userRows.push(row);
+  process.stderr.write(`${fmt(row.cpuUs)} µs/delivery\n`);
+}
 const report = [
   `Run ${new Date().toISOString()} on ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
-  `Bursts of ${BURST} events of 100 bytes published in one tick (median of ${BURSTS}); steady ${RATE} events/s for ${SECONDS} s.`,
-  '',
-  table(rows),
-  '',
-  'Ratios to (a) raw node:http in the same run (lower is better):',
-  '',
-  ratios(rows),
-  '',
+  ...(rows.length
+    ? [
+        `Bursts of ${BURST} events of 100 bytes published in one tick (median of ${BURSTS}); steady ${RATE} events/s for ${SECONDS} s.`,
+        '',
+        table(rows),
+        '',
+        'Ratios to (a) raw node:http in the same run (lower is better):',
+        '',
+        ratios(rows),
+        '',
+      ]
+    : []),
+  ...(userRows.length
+    ? [
+        `Per-user workload: ${USERS} connections, each in its own channel; ${EVENTS} events of 100 bytes to each channel, published by a loop in the server (at most 500 unsettled); CPU of the server per delivery, median of ${RUNS} runs; ratios to raw node:http in the same run.`,
+        '',
+        userTable(userRows),
+        '',
+      ]
+    : []),
 ].join('\n');
 console.log(report);
 writeFileSync(args.out ?? join(here, '..', '..', 'bench', 'last-run.md'), report);

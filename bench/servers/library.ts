@@ -2,12 +2,27 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { BroadcastService, SseEndpoint, SseModule } from '../../src/index.js';
+import { BroadcastService, SseEndpoint, SseModule, type SseConnection } from '../../src/index.js';
 import { serveBenchmark } from '../server-harness.js';
 
 /** (d, e, f) This library: PLATFORM=express|fastify, TRANSPORT=memory|redis, HISTORY=<size>. */
 @SseEndpoint('/sse')
 class BenchEndpoint {}
+
+/** Connections of the per-user workload that joined their channel. */
+let usersJoined = 0;
+
+/** The per-user workload: each connection in its own channel `user:<id>`. */
+@SseEndpoint('/user/:id')
+class UserEndpoint {
+  async onConnect(sse: SseConnection) {
+    await sse.join(`user:${String(sse.request.params.id)}`);
+    usersJoined++;
+  }
+  onDisconnect() {
+    usersJoined--;
+  }
+}
 
 const redis = process.env.TRANSPORT === 'redis';
 
@@ -24,7 +39,7 @@ const redis = process.env.TRANSPORT === 'redis';
       history: process.env.HISTORY ? { size: Number(process.env.HISTORY) } : undefined,
     }),
   ],
-  providers: [BenchEndpoint],
+  providers: [BenchEndpoint, UserEndpoint],
 })
 class BenchModule {}
 
@@ -38,5 +53,6 @@ const broadcast = app.get(BroadcastService);
 serveBenchmark({
   port: (app.getHttpServer().address() as { port: number }).port,
   publish: (data) => broadcast.toEndpoint(BenchEndpoint, data),
-  connections: () => broadcast.localCount(),
+  publishToUser: (user, data) => broadcast.publish(`user:${user}`, data),
+  connections: () => broadcast.localCount('/sse') + usersJoined,
 });

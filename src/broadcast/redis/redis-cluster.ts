@@ -1,6 +1,9 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 import { RedisClusterSubscriber } from './redis-cluster-subscriber.js';
+import { keySlot } from './redis-key-slot.js';
+import { BatchedScript } from './redis-publish-batch.js';
+import type { LivePublish } from './redis-publishes.js';
 import type { RedisConstructor } from './load-ioredis.js';
 import type {
   RedisClusterClient,
@@ -23,6 +26,15 @@ end
 redis.call('${command}', KEYS[1], ARGV[1])
 return 1
 `;
+
+/**
+ * {@link clusterLive}, many messages per call (`redis-publish-batch.ts`). A call's channels (its
+ * keys) must all be in one slot: each message's route is its channel's slot.
+ */
+const CLUSTER_LIVE = {
+  SPUBLISH: new BatchedScript('sseSpublishLiveBatch', clusterLive('SPUBLISH'), 1, 2),
+  PUBLISH: new BatchedScript('ssePublishLiveKeyedBatch', clusterLive('PUBLISH'), 1, 2),
+};
 
 /** Whether the transport is configured for a Redis Cluster (`cluster`, or a `Cluster` as `client`). @internal */
 export function isClusterConfig(config: RedisTransportOptions): boolean {
@@ -77,16 +89,26 @@ export async function openCluster(
 }
 
 /**
- * Replaces the live publish script on a cluster publisher by one keyed on the channel (same call:
- * `ssePublishLive(channel, message, deadline)`). A no-op on a single Redis.
+ * On a cluster publisher, replaces the live publish script by one keyed on the channel, batched
+ * per slot, and returns how to publish with it; on a single Redis, returns `single` unchanged.
  * @internal
  */
-export function installClusterPublish(publisher: Redis, sharded: boolean): void {
-  if (!(publisher as unknown as { isCluster?: boolean }).isCluster) return;
-  publisher.defineCommand('ssePublishLive', {
-    numberOfKeys: 1,
-    lua: clusterLive(sharded ? 'SPUBLISH' : 'PUBLISH'),
-  });
+export function installClusterPublish(
+  publisher: Redis,
+  sharded: boolean,
+  single: LivePublish,
+): LivePublish {
+  if (!(publisher as unknown as { isCluster?: boolean }).isCluster) return single;
+  const script = CLUSTER_LIVE[sharded ? 'SPUBLISH' : 'PUBLISH'];
+  script.install(publisher);
+  return {
+    message: (channel, message, deadline) => ({
+      script,
+      keys: [channel],
+      args: [message, deadline],
+      route: String(keySlot(channel)),
+    }),
+  };
 }
 
 /**

@@ -19,6 +19,8 @@ import { MAX_HISTORY_COUNTERS, historyCounterOf } from '../history/history-count
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 import type { RedisTransportOptions } from './redis-transport-options.js';
 import { historyTagOf, redisChannelOf } from './redis-channel-of.js';
+import { keySlot } from './redis-key-slot.js';
+import { BatchedScript, type BatchMessage, type SharedArgs } from './redis-publish-batch.js';
 import {
   PUBLISH_WITH_HISTORY,
   READ_HEAD,
@@ -28,8 +30,20 @@ import {
 
 type Entry = [Buffer, Buffer[]];
 
+/**
+ * `PUBLISH_WITH_HISTORY` (or its `SPUBLISH` form), many messages per call; head, id line, size,
+ * ttl and the epoch to start (`ARGV` 2, 4, 6, 7, 9) are sent once per call. A call may hold
+ * messages of several counters (one Redis) or of counters whose tags share a slot (a cluster):
+ * the seq seen and the id's counter prefix (8, 11) are per counter, so per message; the epoch is
+ * fresh per call: within one call only a counter's first message can need a new epoch, and ids
+ * of different counters differ by their prefix.
+ */
+const batchedHistory = (name: string, lua: string) =>
+  new BatchedScript(name, lua, 2, 11, [2, 4, 6, 7, 9]);
+const PUBLISH = batchedHistory('ssePublishWithHistoryBatch', PUBLISH_WITH_HISTORY);
+const SPUBLISH = batchedHistory('sseSpublishWithHistoryBatch', publishWithHistory('SPUBLISH'));
+
 interface HistoryCommands {
-  ssePublishWithHistory(...args: (string | Buffer | number)[]): Promise<string | 0>;
   sseReadHistoryBuffer(...args: string[]): Promise<[Buffer, Buffer, Buffer, Entry[]]>;
   sseReadHead(...args: (string | number)[]): Promise<[string, string]>;
 }
@@ -44,6 +58,17 @@ interface HistoryCommands {
 export class RedisHistory {
   /** Per counter, the highest `seq` this process has seen: the counter must never be below it. */
   private readonly seenSeq = new Map<number | undefined, number>();
+  /** Per counter, the slot of its keys (on a cluster). */
+  private readonly routes = new Map<number | undefined, string>();
+  /** The publish script installed (`SPUBLISH` on a cluster with sharded pub/sub). */
+  private script = PUBLISH;
+  /** The arguments of a publish call that every message of it shares. */
+  private readonly shared: SharedArgs = {
+    args: () => {
+      const { head, idLine } = historyMessageParts();
+      return [head, idLine, this.options.size, historyTtlMs(this.options), newEpoch()];
+    },
+  };
 
   constructor(
     private readonly prefix: string,
@@ -67,8 +92,8 @@ export class RedisHistory {
 
   /** Makes the scripts callable on `client`; `sharded`: the script publishes with `SPUBLISH`. */
   install(client: Redis, sharded = false): void {
-    const lua = sharded ? publishWithHistory('SPUBLISH') : PUBLISH_WITH_HISTORY;
-    client.defineCommand('ssePublishWithHistory', { numberOfKeys: 2, lua });
+    this.script = sharded ? SPUBLISH : PUBLISH;
+    this.script.install(client);
     client.defineCommand('sseReadHistory', { numberOfKeys: 2, lua: READ_HISTORY });
     client.defineCommand('sseReadHead', { numberOfKeys: 1, lua: READ_HEAD });
   }
@@ -99,33 +124,34 @@ export class RedisHistory {
   }
 
   /**
-   * Stores and publishes `body` on `channel` in one script; resolves with the id it got, or 0 if
-   * the script ran after `deadline` (ms on Redis's clock) and did nothing.
+   * The message that stores and publishes `body` on `channel` (see `PUBLISH_WITH_HISTORY`): its
+   * result is the id it got, or 0 if the script ran after `deadline` (ms on Redis's clock) and did
+   * nothing. Pass the id to {@link noteSeen}. On a cluster its route is its keys' slot.
    */
-  async publish(
-    client: Redis,
+  publishMessage(
     channel: string,
     body: Buffer,
     except: readonly string[] | undefined,
     deadline: number,
-  ): Promise<string | 0> {
-    const { head, tail, idLine } = historyMessageParts(except);
-    const id = await (client as unknown as HistoryCommands).ssePublishWithHistory(
-      ...this.keys(channel),
-      this.redisChannelOf(channel),
-      head,
-      tail,
-      idLine,
-      body,
-      this.options.size,
-      historyTtlMs(this.options),
-      this.seenSeq.get(this.counterOf(channel)) ?? 0,
-      newEpoch(),
-      deadline,
-      idPrefixOf(this.counterOf(channel)),
-    );
-    if (id !== 0) this.noteSeen(parseEventId(id));
-    return id;
+  ): BatchMessage {
+    const { tail } = historyMessageParts(except);
+    const counter = this.counterOf(channel);
+    const keys = this.keys(channel);
+    return {
+      script: this.script,
+      keys,
+      // ARGV 1, 3, 5, 8, 10, 11 (the others are shared).
+      args: [
+        this.redisChannelOf(channel),
+        tail,
+        body,
+        this.seenSeq.get(counter) ?? 0,
+        deadline,
+        idPrefixOf(counter),
+      ],
+      shared: this.shared,
+      route: this.clustered ? this.routeOf(counter, keys[0]) : undefined,
+    };
   }
 
   /** The events after `sinceId` and whether some may be missing. */
@@ -166,6 +192,13 @@ export class RedisHistory {
       now: Date.now(),
     });
     return { events: entries.map(([, fields]) => ({ id: idOf(fields), frame: fields[1] })), gap };
+  }
+
+  /** A counter's slot, as a route of the publish batch (computed once per counter). */
+  private routeOf(counter: number | undefined, key: string): string {
+    let route = this.routes.get(counter);
+    if (route === undefined) this.routes.set(counter, (route = String(keySlot(key))));
+    return route;
   }
 
   private counterKey(counter: number | undefined): string {

@@ -2,8 +2,15 @@ import type { Redis } from 'ioredis';
 import { describeError } from '../../connection/index.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 import { SsePublishError } from '../transport-errors.js';
+import { DeadlineSweep } from './deadline-sweep.js';
 import type { RedisClock, RedisTime } from './redis-clock.js';
 import type { RedisConnections } from './redis-connections.js';
+import {
+  BatchedScript,
+  RedisPublishBatch,
+  type BatchMessage,
+  type BatchReceiver,
+} from './redis-publish-batch.js';
 import { PUBLISH_LIVE } from './redis.scripts.js';
 
 /** ioredis's refusal of a command it did not write (offline queue disabled). */
@@ -11,17 +18,35 @@ const NOT_WRITTEN = /Stream isn't writeable/;
 /** Samples of `TIME` taken to measure the clock offset; the one with the shortest round trip wins. */
 const CLOCK_SAMPLES = 3;
 
+const NO_KEYS: readonly string[] = [];
+/** `PUBLISH_LIVE`, many messages per call. */
+const LIVE = new BatchedScript('ssePublishLiveBatch', PUBLISH_LIVE, 0, 3);
+
 /**
- * Sends one publish to Redis, given its deadline on Redis's clock; resolves with what the script
- * returned: 0 when it ran past the deadline and did nothing.
+ * How a live-only publish is sent: the script the publisher has and the message for it. On one
+ * Redis `PUBLISH_LIVE` (no keys, one route); a cluster replaces it (`installClusterPublish`).
  * @internal
  */
-export type PublishSend = (publisher: Redis, deadlineOnRedis: number) => Promise<unknown>;
-
-/** A publish written to Redis and not yet answered. */
-interface InFlight {
-  lost(): void;
+export interface LivePublish {
+  message(redisChannel: string, message: Buffer, deadline: number): BatchMessage;
 }
+
+/** {@link LivePublish} on one Redis. */
+const SINGLE_REDIS_LIVE: LivePublish = {
+  message: (channel, message, deadline) => ({
+    script: LIVE,
+    keys: NO_KEYS,
+    args: [channel, message, deadline],
+  }),
+};
+
+/**
+ * One publish as sent to Redis, given its deadline on Redis's clock: a message for a
+ * {@link BatchedScript} whose result is 0 when it ran past the deadline and did nothing, else an
+ * id (a string, resolved) or any other value (resolved as `undefined`).
+ * @internal
+ */
+export type PublishSend = (deadlineOnRedis: number) => BatchMessage;
 
 /**
  * The publishes of one transport and their deadlines. A publish waits for the publisher (up to
@@ -29,13 +54,18 @@ interface InFlight {
  * command Redis runs late (it hung) does nothing. Locally a publish rejects once its deadline plus
  * the clock-offset margin passed, so one that ran in time is never reported as rejected. Only a
  * connection that closes with the publish in flight leaves the outcome `'unknown'`. At most
- * `maxPending` publishes wait at once; the rest reject at once.
+ * `maxPending` publishes wait at once; the rest reject at once. What a tick publishes goes in one
+ * script call (`redis-publish-batch.ts`); one shared timer watches every deadline.
  * @internal
  */
 export class RedisPublishes {
   private pending = 0;
-  private readonly inFlight = new Set<InFlight>();
+  private readonly inFlight = new Set<PendingPublish>();
   private measuring: Promise<void> | null = null;
+  private readonly batch = new RedisPublishBatch();
+  private readonly deadlines = new DeadlineSweep<PendingPublish>((publish) =>
+    this.deadlinePassed(publish),
+  );
 
   constructor(
     private readonly connections: RedisConnections,
@@ -44,16 +74,14 @@ export class RedisPublishes {
     private readonly maxPending: number,
     /** A Redis error reply to a publish (e.g. OOM) that the transport's health should know. */
     private readonly onRefused: (error: unknown) => void,
+    /** A publish resolved with this id. */
+    private readonly onPublished: (id: string) => void = () => undefined,
   ) {}
 
-  /** Makes the live publish script callable on `client`. */
-  static install(client: Redis): void {
-    client.defineCommand('ssePublishLive', { numberOfKeys: 0, lua: PUBLISH_LIVE });
-  }
-
-  /** Sends a live-only message (see `PUBLISH_LIVE`). */
-  static live(publisher: Redis, channel: string, message: Buffer, deadline: number) {
-    return (publisher as unknown as LiveCommand).ssePublishLive(channel, message, deadline);
+  /** Makes the live publish script callable on `client`; returns how to publish live with it. */
+  static install(client: Redis): LivePublish {
+    LIVE.install(client);
+    return SINGLE_REDIS_LIVE;
   }
 
   /** The publisher became ready: measure the clock offset now, not at the first publish. */
@@ -61,122 +89,142 @@ export class RedisPublishes {
     this.measureClock(publisher).catch(() => undefined);
   }
 
+  /** Writes the publishes of this tick now: the transport closes, they go before its `QUIT`. */
+  flush(): void {
+    this.batch.flush();
+  }
+
   /** Publishes so far written whose connection closed: nobody knows if Redis ran them. */
   publisherClosed(): void {
     this.clock.reset();
     const lost = [...this.inFlight];
     this.inFlight.clear();
-    lost.forEach((flight) => flight.lost());
+    for (const publish of lost) {
+      this.release(publish);
+      this.fail(
+        publish,
+        new SsePublishError(BROADCAST_MESSAGES.redisLostInFlight(publish.what), {
+          outcome: 'unknown',
+        }),
+      );
+    }
   }
 
-  publish<T>(what: string, send: PublishSend): Promise<T> {
-    const error = (message: string, options: ConstructorParameters<typeof SsePublishError>[1]) =>
-      new SsePublishError(message, options);
+  /** Sends `send`'s message; `what` names the publish in errors (`publish to "<channel>"`). */
+  publish(what: string, send: PublishSend): Promise<string | undefined> {
     if (this.connections.closed)
-      return Promise.reject(error(BROADCAST_MESSAGES.redisClosed(what), {}));
+      return Promise.reject(new SsePublishError(BROADCAST_MESSAGES.redisClosed(what), {}));
     if (this.pending >= this.maxPending)
       return Promise.reject(
-        error(BROADCAST_MESSAGES.redisTooManyPending(what, this.maxPending), {}),
+        new SsePublishError(BROADCAST_MESSAGES.redisTooManyPending(what, this.maxPending), {}),
       );
     this.pending++;
-    const deadline = Date.now() + this.timeoutMs;
-    const timedOut = () =>
-      error(BROADCAST_MESSAGES.redisTimedOut(what, this.timeoutMs), { timedOut: true });
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      let released = false;
-      /** Written and possibly not answered yet: the clock margin of its deadline, else null. */
-      let written: number | null = null;
-      const release = () => {
-        if (!released) this.pending--;
-        released = true;
-      };
-      const finish = (settle: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        settle();
-      };
-      const fail = (reason: SsePublishError) => finish(() => reject(reason));
-      let timer = setTimeout(() => {
-        if (written === null) {
-          release();
-          return fail(timedOut());
-        }
-        // Written: Redis may have run it in time (within the clock error) and its answer be on its
-        // way. After the margin, and after the I/O already here, it can no longer run in time.
-        // The slot stays taken until Redis answers or the connection closes.
-        timer = setTimeout(() => setImmediate(() => fail(timedOut())), written);
-      }, deadline - Date.now());
+    const publish = new PendingPublish(this, what, Date.now() + this.timeoutMs, send);
+    const promise = new Promise<string | undefined>((resolve, reject) => {
+      publish.resolve = resolve;
+      publish.reject = reject;
+    });
+    this.deadlines.add(publish);
+    this.attempt(publish);
+    return promise;
+  }
 
-      const attempt = async (): Promise<void> => {
-        for (;;) {
-          // Settled while not in flight (it timed out waiting): its slot is free.
-          if (settled) return release();
-          if (this.connections.closed) {
-            release();
-            return fail(error(BROADCAST_MESSAGES.redisClosed(what), {}));
-          }
-          const { publisher } = this.connections;
-          if (publisher.status !== 'ready') await this.connections.publisherReady();
-          else if (!this.clock.known)
-            await this.measureClock(publisher).catch(() => this.connections.publisherReady());
-          else
-            return this.write(publisher, send, deadline, what, {
-              written: (margin) => (written = margin),
-              resent: () => (written = null),
-              release,
-              resolve: (value) => finish(() => resolve(value as T)),
-              fail,
-              retry: () => void this.connections.publisherReady().then(attempt),
-            });
-        }
-      };
-      void attempt().catch((cause: unknown) => {
-        release();
-        fail(error(BROADCAST_MESSAGES.redisFailed(what, describeError(cause).message), { cause }));
+  /** Sends `publish` once the publisher is ready and the clock offset known. */
+  private attempt(publish: PendingPublish): void {
+    try {
+      // Settled while not in flight (it timed out waiting): its slot is free.
+      if (publish.settled) return this.release(publish);
+      if (this.connections.closed) {
+        this.release(publish);
+        return this.fail(
+          publish,
+          new SsePublishError(BROADCAST_MESSAGES.redisClosed(publish.what), {}),
+        );
+      }
+      const { publisher } = this.connections;
+      const again = () => this.attempt(publish);
+      if (publisher.status !== 'ready') void this.connections.publisherReady().then(again);
+      else if (!this.clock.known)
+        void this.measureClock(publisher)
+          .catch(() => this.connections.publisherReady())
+          .then(again);
+      else {
+        this.inFlight.add(publish);
+        publish.written = this.clock.marginMs;
+        this.batch.add(publisher, publish.send(this.clock.toRedis(publish.deadline)), publish);
+      }
+    } catch (cause) {
+      this.inFlight.delete(publish);
+      this.release(publish);
+      this.fail(publish, this.failed(publish.what, cause));
+    }
+  }
+
+  /** Redis's answer to a written publish (or the error of its call). */
+  answered(publish: PendingPublish, error: unknown, result: unknown): void {
+    if (!this.inFlight.delete(publish)) return;
+    if (error) {
+      // Refused before it was written (the socket just died): wait for the reconnection.
+      if (NOT_WRITTEN.test(describeError(error).message)) {
+        publish.written = null;
+        void this.connections.publisherReady().then(() => this.attempt(publish));
+        return;
+      }
+      this.release(publish);
+      this.onRefused(error);
+      return this.fail(publish, this.failed(publish.what, error));
+    }
+    this.release(publish);
+    if (result === 0) {
+      const message = BROADCAST_MESSAGES.redisExpired(publish.what, this.timeoutMs);
+      return this.fail(publish, new SsePublishError(message, { timedOut: true }));
+    }
+    if (publish.settled) return;
+    const id = typeof result === 'string' ? result : undefined;
+    if (id !== undefined) this.onPublished(id);
+    this.finish(publish);
+    publish.resolve(id);
+  }
+
+  private deadlinePassed(publish: PendingPublish): void {
+    const timedOut = () =>
+      new SsePublishError(BROADCAST_MESSAGES.redisTimedOut(publish.what, this.timeoutMs), {
+        timedOut: true,
       });
+    if (publish.written === null) {
+      this.release(publish);
+      return this.fail(publish, timedOut());
+    }
+    // Written: Redis may have run it in time (within the clock error) and its answer be on its
+    // way. After the margin, and after the I/O already here, it can no longer run in time.
+    // The slot stays taken until Redis answers or the connection closes.
+    publish.late = setTimeout(
+      () => setImmediate(() => this.fail(publish, timedOut())),
+      publish.written,
+    );
+  }
+
+  private failed(what: string, cause: unknown): SsePublishError {
+    return new SsePublishError(BROADCAST_MESSAGES.redisFailed(what, describeError(cause).message), {
+      cause,
     });
   }
 
-  private write(
-    publisher: Redis,
-    send: PublishSend,
-    deadline: number,
-    what: string,
-    on: WriteCallbacks,
-  ): void {
-    const flight: InFlight = {
-      lost: () => {
-        on.release();
-        on.fail(
-          new SsePublishError(BROADCAST_MESSAGES.redisLostInFlight(what), { outcome: 'unknown' }),
-        );
-      },
-    };
-    this.inFlight.add(flight);
-    on.written(this.clock.marginMs);
-    send(publisher, this.clock.toRedis(deadline)).then(
-      (result) => {
-        if (!this.inFlight.delete(flight)) return;
-        on.release();
-        if (result !== 0) return on.resolve(result);
-        const message = BROADCAST_MESSAGES.redisExpired(what, this.timeoutMs);
-        on.fail(new SsePublishError(message, { timedOut: true }));
-      },
-      (cause: unknown) => {
-        if (!this.inFlight.delete(flight)) return;
-        const message = describeError(cause).message;
-        // Refused before it was written (the socket just died): wait for the reconnection.
-        if (NOT_WRITTEN.test(message)) {
-          on.resent();
-          return on.retry();
-        }
-        on.release();
-        this.onRefused(cause);
-        on.fail(new SsePublishError(BROADCAST_MESSAGES.redisFailed(what, message), { cause }));
-      },
-    );
+  private release(publish: PendingPublish): void {
+    if (!publish.released) this.pending--;
+    publish.released = true;
+  }
+
+  private fail(publish: PendingPublish, reason: SsePublishError): void {
+    if (publish.settled) return;
+    this.finish(publish);
+    publish.reject(reason);
+  }
+
+  private finish(publish: PendingPublish): void {
+    publish.settled = true;
+    if (publish.late) clearTimeout(publish.late);
+    this.deadlines.settled();
   }
 
   /** Measures the clock offset (once for all publishes waiting for it). */
@@ -195,16 +243,26 @@ export class RedisPublishes {
   }
 }
 
-interface WriteCallbacks {
-  /** Sent, with a deadline whose clock error `margin` covers. */
-  written(margin: number): void;
-  resent(): void;
-  release(): void;
-  resolve(value: unknown): void;
-  fail(reason: SsePublishError): void;
-  retry(): void;
-}
+/** One publish from its call until it settles. */
+class PendingPublish implements BatchReceiver {
+  settled = false;
+  /** Its slot among the `maxPending` was given back. */
+  released = false;
+  /** Written and possibly not answered yet: the clock margin of its deadline, else null. */
+  written: number | null = null;
+  /** The timer of the margin after the deadline, while written and unanswered. */
+  late: NodeJS.Timeout | null = null;
+  resolve!: (id: string | undefined) => void;
+  reject!: (reason: SsePublishError) => void;
 
-interface LiveCommand {
-  ssePublishLive(channel: string, message: Buffer, deadline: number): Promise<number>;
+  constructor(
+    private readonly owner: RedisPublishes,
+    readonly what: string,
+    readonly deadline: number,
+    readonly send: PublishSend,
+  ) {}
+
+  answered(error: unknown, result?: unknown): void {
+    this.owner.answered(this, error, result);
+  }
 }

@@ -21,12 +21,13 @@ import { RedisClock } from './redis-clock.js';
 import { RedisConnections } from './redis-connections.js';
 import { installClusterPublish, isClusterConfig, usesShardedPubSub } from './redis-cluster.js';
 import { RedisHealthProbe, refusesWrites } from './redis-health.js';
-import { RedisPublishes, type PublishSend } from './redis-publishes.js';
+import { RedisPublishes, type LivePublish, type PublishSend } from './redis-publishes.js';
 import { RedisHistory, historyCountersOf } from './redis-history.js';
 import { RedisPresence, presenceTiming } from './redis-presence.js';
 import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
 import type { RedisTransportOptions } from './redis-transport-options.js';
 import { redisChannelOf } from './redis-channel-of.js';
+import { parseEventId } from '../history/event-id.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
 /**
@@ -49,9 +50,14 @@ export class RedisTransport implements SseTransport {
   private readonly store: RedisHistory | null;
   private readonly presence: RedisPresence | null;
   private readonly live = new Set<string>();
-  /** The Redis channel name of each live channel, to map messages back. */
+  /**
+   * The SSE channel of each live channel's Redis channel name, keyed by the name's bytes as
+   * latin1: a received channel name is looked up without decoding it as UTF-8.
+   */
   private readonly names = new Map<string, string>();
   private readonly garbageLogged = new Set<string>();
+  /** How the publisher sends a live-only publish (set when it is created). */
+  private livePublish!: LivePublish;
 
   constructor(
     private readonly config: RedisTransportOptions = {},
@@ -92,6 +98,7 @@ export class RedisTransport implements SseTransport {
             BROADCAST_MESSAGES.redisWritesRefused(describeError(error).message),
           );
       },
+      (id) => this.store?.noteSeen(parseEventId(id)),
     );
     this.probe = new RedisHealthProbe(
       () => connections.publisher,
@@ -105,8 +112,11 @@ export class RedisTransport implements SseTransport {
           publisher,
           isClusterConfig(this.config) && usesShardedPubSub(this.config, true),
         );
-        RedisPublishes.install(publisher);
-        installClusterPublish(publisher, usesShardedPubSub(this.config, !!this.store));
+        this.livePublish = installClusterPublish(
+          publisher,
+          usesShardedPubSub(this.config, !!this.store),
+          RedisPublishes.install(publisher),
+        );
         RedisHealthProbe.install(publisher);
         RedisPresence.install(publisher);
         publisher.on('ready', () => this.publishes.publisherReady(publisher));
@@ -141,18 +151,15 @@ export class RedisTransport implements SseTransport {
     options: TransportPublishOptions = {},
   ): Promise<string | undefined> {
     const store = options.history !== false && this.keepsHistory(channel) ? this.store : null;
-    const send: PublishSend = (publisher, deadline) =>
-      store
-        ? store.publish(publisher, channel, body, options.except, deadline)
-        : RedisPublishes.live(
-            publisher,
+    const send: PublishSend = store
+      ? (deadline) => store.publishMessage(channel, body, options.except, deadline)
+      : (deadline) =>
+          this.livePublish.message(
             this.redisChannelOf(channel),
             encodeRedisMessage(body, options.except),
             deadline,
           );
-    return this.publishes
-      .publish<string | number>(`publish to "${channel}"`, send)
-      .then((result) => (typeof result === 'string' ? result : undefined));
+    return this.publishes.publish(`publish to "${channel}"`, send);
   }
 
   keepsHistory(channel: string): boolean {
@@ -186,7 +193,7 @@ export class RedisTransport implements SseTransport {
   subscribe(channel: string): Promise<void> {
     this.live.add(channel);
     const name = this.redisChannelOf(channel);
-    this.names.set(name, channel);
+    this.names.set(latin1Of(name), channel);
     const what = `subscribe to "${channel}"`;
     if (this.connections.closed) return Promise.reject(this.closedError(SseSubscribeError, what));
     const subscribed = this.connections.subscriber.subscribe(name);
@@ -197,7 +204,7 @@ export class RedisTransport implements SseTransport {
     this.live.delete(channel);
     this.garbageLogged.delete(channel);
     const name = this.redisChannelOf(channel);
-    this.names.delete(name);
+    this.names.delete(latin1Of(name));
     const { subscriber } = this.connections;
     if (subscriber.status !== 'ready') return; // nothing to undo: onReady resubscribes `live` only
     await subscriber.unsubscribe(name);
@@ -227,20 +234,21 @@ export class RedisTransport implements SseTransport {
   async close(): Promise<void> {
     this.sink = null;
     this.probe?.stop();
-    // Before QUIT, on the same connection: the other processes stop counting ours at once.
+    // This tick's publishes, then the presence leave, before QUIT on the same connection (the
+    // other processes stop counting ours at once).
+    this.publishes?.flush();
     const left = this.presence?.stop();
     await Promise.all([left, this.connections?.close()]);
   }
 
   private onMessage(rawChannel: Buffer, message: Buffer): void {
-    const name = rawChannel.toString();
-    const channel = this.names.get(name);
+    const channel = this.names.get(rawChannel.toString('latin1'));
     if (channel === undefined) return;
     const decoded = decodeRedisMessage(message);
     if (!decoded) {
       if (!this.garbageLogged.has(channel)) {
         this.garbageLogged.add(channel);
-        this.logger.warn(BROADCAST_MESSAGES.garbageOnChannel(name));
+        this.logger.warn(BROADCAST_MESSAGES.garbageOnChannel(rawChannel.toString()));
       }
       return;
     }
@@ -309,4 +317,9 @@ export class RedisTransport implements SseTransport {
       );
     });
   }
+}
+
+/** A name's UTF-8 bytes as latin1 (one character per byte), as a received name is decoded. */
+function latin1Of(name: string): string {
+  return Buffer.from(name).toString('latin1');
 }

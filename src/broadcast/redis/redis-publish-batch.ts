@@ -1,0 +1,175 @@
+import type { Redis } from 'ioredis';
+
+/** An argument of a Redis script. @internal */
+export type ScriptArg = string | Buffer | number;
+
+/** Messages in one script call at most: Redis runs a call as one unit, blocking other clients. */
+const MAX_PER_CALL = 500;
+
+/**
+ * A per-message Lua script (its `KEYS` and `ARGV` those of one message) run for many messages in
+ * one call: the script's body becomes a function applied to each message's slice of `KEYS` and
+ * `ARGV`, in order, each message on its own exactly as if sent alone (its own deadline check, its
+ * own id). The call returns one result per message. The `ARGV` positions listed in `shared` are
+ * the same for every message of a call and sent once, first (see {@link SharedArgs}).
+ * @internal
+ */
+export class BatchedScript {
+  readonly lua: string;
+
+  constructor(
+    /** The ioredis command name it is defined as. */
+    readonly command: string,
+    perMessageLua: string,
+    readonly keysPerMessage: number,
+    argsPerMessage: number,
+    shared: readonly number[] = [],
+  ) {
+    // A message's own arguments tell the messages apart (there is always its deadline).
+    const own = argsPerMessage - shared.length;
+    if (own < 1) throw new RangeError(`${command}: every message needs an argument of its own`);
+    this.lua = `
+local function one(KEYS, ARGV)
+${perMessageLua}
+end
+local positions, shared = {${shared.join(', ')}}, {}
+for j, position in ipairs(positions) do shared[position] = ARGV[j] end
+local results = {}
+for i = 0, (#ARGV - #positions) / ${own} - 1 do
+  local keys, argv, next = {}, {}, #positions + i * ${own} + 1
+  for k = 1, ${keysPerMessage} do keys[k] = KEYS[i * ${keysPerMessage} + k] end
+  for a = 1, ${argsPerMessage} do
+    if shared[a] ~= nil then argv[a] = shared[a] else argv[a] = ARGV[next]; next = next + 1 end
+  end
+  results[i + 1] = one(keys, argv)
+end
+return results
+`;
+  }
+
+  /** Makes the script callable on `client` (the caller passes the number of keys). */
+  install(client: Redis): void {
+    client.defineCommand(this.command, { lua: this.lua });
+  }
+}
+
+/**
+ * The shared arguments of a call, asked once per call when it is sent (so they are as fresh as
+ * the call: e.g. the highest sequence number seen so far). Messages share a call only if they have
+ * the same `SharedArgs`.
+ * @internal
+ */
+export interface SharedArgs {
+  args(): ScriptArg[];
+}
+
+/** One message for a {@link BatchedScript}. @internal */
+export interface BatchMessage {
+  script: BatchedScript;
+  keys: readonly string[];
+  /** The message's own arguments, in `ARGV` order, without the shared ones. */
+  args: readonly ScriptArg[];
+  shared?: SharedArgs;
+  /**
+   * Messages of one route go in one call, in the order they were added; messages of different
+   * routes never share a call (on a cluster: one route per slot or node). Unset: one route.
+   */
+  route?: string;
+}
+
+/** Told the outcome of its message: the script's result for it, or the call's error. @internal */
+export interface BatchReceiver {
+  answered(error: unknown, result?: unknown): void;
+}
+
+interface Queued {
+  message: BatchMessage;
+  receiver: BatchReceiver;
+}
+
+interface Route {
+  client: Redis;
+  queued: Queued[];
+}
+
+/**
+ * Collects what one tick publishes and sends it at the tick's end, per route, as few script calls
+ * as the order allows (consecutive messages of one script, up to {@link MAX_PER_CALL}): one write
+ * and one round trip instead of one per publish. Calls of a route are written in the order their
+ * messages were added, on one connection, so a publisher's order holds.
+ * @internal
+ */
+export class RedisPublishBatch {
+  private routes = new Map<string, Route>();
+  private scheduled = false;
+
+  add(client: Redis, message: BatchMessage, receiver: BatchReceiver): void {
+    const key = message.route ?? '';
+    let route = this.routes.get(key);
+    if (route && route.client !== client) {
+      this.routes.delete(key);
+      send(route);
+      route = undefined;
+    }
+    if (!route) this.routes.set(key, (route = { client, queued: [] }));
+    route.queued.push({ message, receiver });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After the current macrotask's code and the promise reactions it started.
+    process.nextTick(() => this.flush());
+  }
+
+  /** Sends what is queued now (before the connection is closed), not at the tick's end. */
+  flush(): void {
+    this.scheduled = false;
+    const routes = this.routes;
+    this.routes = new Map();
+    for (const route of routes.values()) send(route);
+  }
+}
+
+function send({ client, queued }: Route): void {
+  for (let start = 0; start < queued.length;) {
+    const { script, shared } = queued[start].message;
+    let end = start + 1;
+    while (
+      end < queued.length &&
+      end - start < MAX_PER_CALL &&
+      queued[end].message.script === script &&
+      queued[end].message.shared === shared
+    )
+      end++;
+    call(client, script, shared, queued.slice(start, end));
+    start = end;
+  }
+}
+
+function call(
+  client: Redis,
+  script: BatchedScript,
+  shared: SharedArgs | undefined,
+  part: Queued[],
+): void {
+  const keys: string[] = [];
+  const args: ScriptArg[] = shared ? shared.args() : [];
+  for (const { message } of part) {
+    for (const key of message.keys) keys.push(key);
+    for (const arg of message.args) args.push(arg);
+  }
+  let reply: Promise<unknown[]>;
+  try {
+    reply = (client as unknown as Record<string, ScriptCall>)[script.command](
+      keys.length,
+      ...keys,
+      ...args,
+    );
+  } catch (error) {
+    reply = Promise.reject(error);
+  }
+  reply.then(
+    (results) => part.forEach(({ receiver }, i) => receiver.answered(null, results[i])),
+    (error: unknown) => part.forEach(({ receiver }) => receiver.answered(error)),
+  );
+}
+
+type ScriptCall = (...args: ScriptArg[]) => Promise<unknown[]>;

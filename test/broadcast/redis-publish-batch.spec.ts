@@ -1,0 +1,120 @@
+import { Redis } from 'ioredis';
+import {
+  BatchedScript,
+  RedisPublishBatch,
+  type BatchMessage,
+  type SharedArgs,
+} from '../../src/broadcast/redis/redis-publish-batch.js';
+
+/** Returns its keys and arguments as one string, and 0 for the argument 'expired'. */
+const ECHO = `
+if ARGV[2] == 'expired' then return 0 end
+return table.concat(KEYS, ',') .. '|' .. table.concat(ARGV, ',')
+`;
+
+describe('RedisPublishBatch (what a tick publishes, in one script call per route)', () => {
+  let client: Redis;
+  let commands: string[];
+
+  beforeAll(async () => {
+    client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+    await client.connect();
+  });
+  afterAll(() => client.quit());
+
+  /** Runs `messages` in one tick; resolves with each one's result and the commands written. */
+  async function run(messages: BatchMessage[]): Promise<unknown[]> {
+    commands = [];
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string }) => {
+      commands.push(command.name);
+      return send(command as never);
+    }) as typeof client.sendCommand;
+    try {
+      const batch = new RedisPublishBatch();
+      const results = messages.map(
+        (message) =>
+          new Promise((resolve, reject) =>
+            batch.add(client, message, {
+              answered: (error, result) => (error ? reject(error) : resolve(result)),
+            }),
+          ),
+      );
+      return await Promise.all(results);
+    } finally {
+      client.sendCommand = send;
+    }
+  }
+
+  it('runs the per-message script once per message, in order, with its own keys and arguments, in one call', async () => {
+    const script = new BatchedScript('testEchoBatch', ECHO, 1, 2);
+    script.install(client);
+    const results = await run([
+      { script, keys: ['k1'], args: ['a', 'x'] },
+      { script, keys: ['k2'], args: ['b', 'expired'] },
+      { script, keys: ['k3'], args: ['c', 'y'] },
+    ]);
+    expect(results).toEqual(['k1|a,x', 0, 'k3|c,y']);
+    expect(commands.filter((name) => name.startsWith('eval'))).toHaveLength(1);
+  });
+
+  it.each([
+    { positions: [1], own: [['m1'], ['m2']], shared: ['s'], expected: ['|s,m1', '|s,m2'] },
+    {
+      positions: [2, 4],
+      own: [
+        ['a', 'c'],
+        ['d', 'f'],
+      ],
+      shared: ['B', 'D'],
+      expected: ['|a,B,c,D', '|d,B,f,D'],
+    },
+  ])(
+    'puts the shared arguments at their positions $positions of every message',
+    async ({ positions, own, shared, expected }) => {
+      const script = new BatchedScript(
+        `testShared${positions.join('')}`,
+        'return table.concat(KEYS, ",") .. "|" .. table.concat(ARGV, ",")',
+        0,
+        positions.length + own[0].length,
+        positions,
+      );
+      script.install(client);
+      const args: SharedArgs = { args: () => shared };
+      expect(
+        await run(own.map((mine) => ({ script, keys: [], args: mine, shared: args }))),
+      ).toEqual(expected);
+    },
+  );
+
+  it('keeps the order across scripts and shared arguments: one call per run of alike messages', async () => {
+    const first = new BatchedScript('testFirst', 'return "1:" .. ARGV[1]', 0, 1);
+    const second = new BatchedScript('testSecond', 'return "2:" .. ARGV[1]', 0, 1);
+    first.install(client);
+    second.install(client);
+    const results = await run([
+      { script: first, keys: [], args: ['a'] },
+      { script: first, keys: [], args: ['b'] },
+      { script: second, keys: [], args: ['c'] },
+      { script: first, keys: [], args: ['d'] },
+    ]);
+    expect(results).toEqual(['1:a', '1:b', '2:c', '1:d']);
+    expect(commands.filter((name) => name.startsWith('eval'))).toHaveLength(3);
+  });
+
+  it('gives every message of a call the error of the call', async () => {
+    const script = new BatchedScript('testFails', 'return redis.call("INCR", "no", "such")', 0, 1);
+    script.install(client);
+    const batch = new RedisPublishBatch();
+    const errors = await Promise.all(
+      ['a', 'b'].map(
+        (arg) =>
+          new Promise((resolve) =>
+            batch.add(client, { script, keys: [], args: [arg] }, { answered: resolve }),
+          ),
+      ),
+    );
+    expect(errors).toHaveLength(2);
+    errors.forEach((error) => expect(String(error)).toMatch(/wrong number of arg/i));
+  });
+});
