@@ -1,0 +1,80 @@
+import { OutgoingFrame, type ChannelMember } from '../../src/connection/index.js';
+import { ResumeState } from '../../src/connection/resume-state.js';
+import { ChannelHub } from '../../src/broadcast/channel-hub.js';
+import type { HistoryQuery } from '../../src/broadcast/history/history-options.js';
+import type {
+  SseTransport,
+  TransportEvents,
+  TransportSink,
+} from '../../src/broadcast/sse-transport.js';
+
+/** A live member (no `Last-Event-ID`) that records the ids of what it is sent. */
+class FakeMember implements ChannelMember {
+  readonly id = 'member';
+  readonly lastEventId = null;
+  readonly closed = false;
+  readonly resume = new ResumeState(false);
+  readonly received: string[] = [];
+  deliver(frame: OutgoingFrame): void {
+    this.received.push(/^id: (\S+)/.exec(frame.bytes.toString())?.[1] ?? '?');
+  }
+  terminate(): void {}
+}
+
+/** A transport the test drives: it delivers, breaks and resubscribes when told. */
+class FakeTransport implements SseTransport {
+  sink!: TransportSink;
+  events!: TransportEvents;
+  history = async (): Promise<HistoryQuery> => ({ events: [], gap: false });
+  readonly state = 'up' as const;
+  async start(sink: TransportSink, _logger: unknown, events?: TransportEvents) {
+    this.sink = sink;
+    this.events = events!;
+  }
+  async publish() {
+    return undefined;
+  }
+  async subscribe() {}
+  async unsubscribe() {}
+  keepsHistory() {
+    return true;
+  }
+  async barrier() {}
+  async close() {}
+  deliver(id: string) {
+    this.sink('feed', Buffer.from(`id: ${id}\ndata: x\n\n`), undefined, id);
+  }
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function hubWithMember() {
+  const transport = new FakeTransport();
+  const hub = new ChannelHub(transport, quiet);
+  await hub.start();
+  const member = new FakeMember();
+  await hub.join(member, 'feed');
+  return { transport, hub, member };
+}
+
+describe('ChannelHub: live delivery after the transport resubscribed', () => {
+  it('resumes when nothing had been received before the break (no id to catch up from)', async () => {
+    const { transport, member } = await hubWithMember();
+    transport.events.interrupted();
+    transport.events.resubscribed(['feed']);
+    await turn();
+    transport.deliver('1-1-e1');
+    expect(member.received).toEqual(['1-1-e1']);
+  });
+
+  it('resumes after a catch-up', async () => {
+    const { transport, member } = await hubWithMember();
+    transport.deliver('1-1-e1');
+    transport.events.interrupted();
+    transport.events.resubscribed(['feed']);
+    await turn();
+    transport.deliver('1-2-e2');
+    expect(member.received).toEqual(['1-1-e1', '1-2-e2']);
+  });
+});
