@@ -60,12 +60,13 @@ async function hubWithMember() {
 
 describe('ChannelHub: live delivery after the transport resubscribed', () => {
   it('resumes when nothing had been received before the break (no id to catch up from)', async () => {
-    const { transport, member } = await hubWithMember();
+    const { transport, hub, member } = await hubWithMember();
     transport.events.interrupted();
     transport.events.resubscribed(['feed']);
     await turn();
     transport.deliver('1-1-e1');
     expect(member.received).toEqual(['1-1-e1']);
+    expect(hub.liveGaps).toBe(1); // what it may have missed is reported
   });
 
   it('resumes after a catch-up', async () => {

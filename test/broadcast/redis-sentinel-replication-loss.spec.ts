@@ -21,7 +21,7 @@ describe('Redis Sentinel: a failover that lost writes', () => {
   it('no duplicate, every missed event delivered or reported by replayGap, live delivery resumes in a new epoch, no id issued twice', async () => {
     const seed = Number(process.env.SEED ?? Math.floor(Math.random() * 1e9));
     const random = seededRandom(seed);
-    const topology = await SentinelTopology.start();
+    const topology = await SentinelTopology.start(process.env.SENTINELS === '3' ? 3 : 1);
     const logger = new CapturingLogger();
     const workers: FailoverWorker[] = [];
     const clients: ResumingClient[] = [];

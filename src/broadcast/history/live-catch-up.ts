@@ -51,21 +51,20 @@ export class LiveCatchUp {
       this.reportGap(channel, 'the channel keeps no history to catch up from');
       return;
     }
-    if (!lastSeenId) {
-      this.reportGap(channel, 'no event was received before, so nothing tells where to start');
-      return;
-    }
+    // Held since the break: released on every path below, or the channel stays silent for good.
     this.channels.hold(channel);
     let history: ReplayItem<HeldLiveFrame>[] = [];
     let gap = true;
     try {
-      const query = await this.source.history(channel, lastSeenId);
-      await this.source.barrier?.();
-      history = query.events.map(({ id, frame }) => ({
-        id,
-        frame: { frame: new OutgoingFrame(frame), except: undefined },
-      }));
-      gap = query.gap;
+      if (lastSeenId) {
+        const query = await this.source.history(channel, lastSeenId);
+        await this.source.barrier?.();
+        history = query.events.map(({ id, frame }) => ({
+          id,
+          frame: { frame: new OutgoingFrame(frame), except: undefined },
+        }));
+        gap = query.gap;
+      }
     } catch (error) {
       this.logger.warn(BROADCAST_MESSAGES.catchUpFailed(channel, describeError(error).message));
     } finally {
@@ -76,7 +75,9 @@ export class LiveCatchUp {
         }
       }
     }
-    if (gap) this.reportGap(channel, 'history no longer reaches back to what was missed');
+    if (!lastSeenId)
+      this.reportGap(channel, 'no event was received before, so nothing tells where to start');
+    else if (gap) this.reportGap(channel, 'history no longer reaches back to what was missed');
   }
 
   private reportGap(channel: string, why: string): void {

@@ -87,6 +87,8 @@ export class RedisHistory {
   ): Promise<HistoryQuery> {
     const since = parseEventId(sinceId);
     if (!since) return { events: [], gap: true };
+    // Taken before the read: what was seen later may have been issued after the read ran.
+    const seenSeq = this.seenSeq;
     const [epochText, newestText, channelText, entries] = await bounded(
       (client as unknown as HistoryCommands).sseReadHistoryBuffer(
         ...this.keys(channel),
@@ -109,6 +111,7 @@ export class RedisHistory {
         : null,
       ttlMs: historyTtlMs(this.options),
       now: Date.now(),
+      seenSeq,
     });
     return { events: entries.map(([, fields]) => ({ id: idOf(fields), frame: fields[1] })), gap };
   }
