@@ -79,11 +79,13 @@ describe('live streams across a resubscription (own redis-server)', () => {
       const client = await RawSseClient.open(`${fresh.url}/stream?channels=quiet`);
       await client.waitFor((c) => c.events.some((e) => e.event === 'ready'));
       const metrics = fresh.app.get(SseMetrics);
+      expect(metrics.snapshot().liveGaps).toBe(0);
       await admin.client('KILL', 'TYPE', 'pubsub');
       // Nothing tells where to catch up from: reported, and the channel is live again.
       await waitUntil(() => metrics.snapshot().liveGaps >= 1, 'resubscribed');
       await publishing.app.get(BroadcastService).publish('quiet', 'after the break');
       await client.waitFor((c) => c.events.some((e) => e.data === 'after the break'), 5000);
+      expect(client.ended).toBe(false);
       client.close();
     } finally {
       await fresh.close();

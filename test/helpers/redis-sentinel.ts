@@ -20,7 +20,10 @@ function serverArgs(port: number): string[] {
 }
 
 /** One command on a short-lived connection, `null` if the node does not answer. */
-export async function ask(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown> {
+export async function ask(
+  port: number,
+  ...command: [string, ...(string | number)[]]
+): Promise<unknown> {
   const client = new Redis({
     port,
     host: '127.0.0.1',
