@@ -324,7 +324,11 @@ export function deliveryViolations(client: ResumingClient, workers: FailoverWork
   const problems: string[] = [];
   const keys = client.received.map((t) => `${t.w}:${t.n}`);
   const dupKeys = keys.filter((key, i) => keys.indexOf(key) !== i);
-  if (dupKeys.length) problems.push(`${client.name} received twice: ${dupKeys.join(', ')}`);
+  if (dupKeys.length)
+    problems.push(
+      `${client.name} received twice: ${dupKeys.join(', ')}; ${client.describe()}; received ` +
+        client.received.map((t) => `${t.w}:${t.n}@${t.id?.split('-')[1]}`).join(' '),
+    );
   const ids = client.received.map((t) => t.id);
   const dupIds = ids.filter((id, i) => ids.indexOf(id) !== i);
   if (dupIds.length) problems.push(`${client.name} received ids twice: ${dupIds.join(', ')}`);
@@ -336,7 +340,9 @@ export function deliveryViolations(client: ResumingClient, workers: FailoverWork
       const told = client.connections.some((c) => c.replayGap && c.readyAt > p.startedAt);
       if (!told)
         problems.push(
-          `${client.name} missed ${worker.w}:${p.n} (${p.id}) and no later resume said replayGap`,
+          `${client.name} missed ${worker.w}:${p.n} (${p.id}, published ${p.startedAt}–` +
+            `${p.settledAt}) and no later resume said replayGap; ${client.describe()}; received ` +
+            client.received.map((t) => `${t.w}:${t.n}@${t.id?.split('-')[1]}`).join(' '),
         );
     }
   return problems;
