@@ -5,7 +5,13 @@ import {
   type ChannelMembership,
   type SseLogger,
 } from '../connection/index.js';
-import { LiveCatchUp, type HeldLiveFrame, type LiveGapPolicy } from './history/live-catch-up.js';
+import type { EventId } from './history/event-id.js';
+import {
+  LiveCatchUp,
+  type HeldLiveFrame,
+  type LateJoiner,
+  type LiveGapPolicy,
+} from './history/live-catch-up.js';
 import type { ReplayItem } from './history/merge-replay.js';
 import type { ReplayBatch } from './history/replay-batch.js';
 import { ReplayCoordinator } from './history/replay-coordinator.js';
@@ -18,6 +24,8 @@ interface ChannelState {
   replaying: Map<ChannelMember, ReplayBatch> | null;
   /** While this worker catches up after a resubscription: every live frame, held. */
   catchingUp: ReplayItem<HeldLiveFrame>[] | null;
+  /** Members that joined (or wrote their replay) while held: the catch-up must not repeat it. */
+  lateJoiners: Map<ChannelMember, LateJoiner> | null;
 }
 
 /**
@@ -34,6 +42,8 @@ export class ChannelHub implements ChannelMembership {
   private lastSeenId: string | undefined;
   /** `lastSeenId` when the subscription broke: anything missed comes after it. */
   private interruptedAfter: string | undefined;
+  /** Between the break and the resubscription: new history channels are held from the start. */
+  private interruptedNow = false;
   /** Channels each connection is in, so `connectionCount` is O(1). */
   private readonly channelCounts = new Map<ChannelMember, number>();
 
@@ -47,7 +57,8 @@ export class ChannelHub implements ChannelMembership {
       {
         hold: (channel, member, batch) =>
           (this.channels.get(channel)!.replaying ??= new Map()).set(member, batch),
-        release: (channel, member) => this.release(channel, member),
+        release: (channel, member, batch) =>
+          this.release(channel, member, batch && batch.newestId(channel)),
       },
       logger,
     );
@@ -61,9 +72,16 @@ export class ChannelHub implements ChannelMembership {
         },
         release: (channel) => {
           const state = this.channels.get(channel);
-          const held = state?.catchingUp ?? [];
-          if (state) state.catchingUp = null;
-          return held;
+          const released = {
+            held: state?.catchingUp ?? [],
+            late: state?.lateJoiners ?? null,
+            replaying: state?.replaying ?? null,
+          };
+          if (state) {
+            state.catchingUp = null;
+            state.lateJoiners = null;
+          }
+          return released;
         },
       },
       logger,
@@ -95,8 +113,10 @@ export class ChannelHub implements ChannelMembership {
   join(connection: ChannelMember, channel: string): Promise<void> {
     const state = this.stateOf(channel);
     const subscribed = this.subscribe(channel);
-    if (!state.members.has(connection)) this.addMember(state, connection);
+    const added = !state.members.has(connection);
+    if (added) this.addMember(state, connection);
     if (!connection.resume.takeReplayRequest(channel, this.transport.keepsHistory(channel))) {
+      if (added) this.noteLateJoiner(state, connection, null);
       return subscribed;
     }
     return this.replays.collect(connection, channel, subscribed);
@@ -114,6 +134,7 @@ export class ChannelHub implements ChannelMembership {
     const state = this.channels.get(channel);
     if (!state?.members.delete(connection)) return;
     this.countLeft(connection);
+    state.lateJoiners?.delete(connection);
     if (state.replaying?.has(connection)) this.replays.drop(connection, channel);
     if (state.members.size > 0) return;
     this.channels.delete(channel);
@@ -151,6 +172,10 @@ export class ChannelHub implements ChannelMembership {
     const frame = new OutgoingFrame(bytes);
     if (state.catchingUp) {
       state.catchingUp.push({ id, frame: { frame, except } });
+      // A member replaying meanwhile gets it in its batch too: its replay is complete on its own.
+      if (state.replaying)
+        for (const [member, batch] of state.replaying)
+          if (!except || !except.includes(member.id)) batch.hold(channel, frame, id);
       return;
     }
     if (!state.replaying) {
@@ -175,6 +200,7 @@ export class ChannelHub implements ChannelMembership {
   /** Holds every history channel's live frames until the catch-up after resubscribing. */
   private interrupted(): void {
     this.interruptedAfter = this.lastSeenId;
+    this.interruptedNow = true;
     for (const [channel, state] of this.channels)
       if (this.transport.keepsHistory(channel)) state.catchingUp ??= [];
   }
@@ -182,6 +208,7 @@ export class ChannelHub implements ChannelMembership {
   /** Every local channel catches up (the transport resubscribed all it was subscribed to). */
   private resubscribed(): void {
     const since = this.interruptedAfter;
+    this.interruptedNow = false;
     for (const channel of this.channels.keys()) {
       this.catchUp.run(channel, since).catch((error: unknown) => {
         this.logger.warn(BROADCAST_MESSAGES.catchUpFailed(channel, describeError(error).message));
@@ -205,11 +232,19 @@ export class ChannelHub implements ChannelMembership {
     }
   }
 
-  private release(channel: string, member: ChannelMember): void {
+  /** `member`'s replay of `channel` ends; `after`: the newest id it was written, if written. */
+  private release(channel: string, member: ChannelMember, after?: EventId | null): void {
     const state = this.channels.get(channel);
     if (!state?.replaying) return;
     state.replaying.delete(member);
     if (state.replaying.size === 0) state.replaying = null;
+    if (after !== undefined) this.noteLateJoiner(state, member, after);
+  }
+
+  /** While the channel is held, what a member got on its own must not come again. */
+  private noteLateJoiner(state: ChannelState, member: ChannelMember, after: EventId | null) {
+    if (!state.catchingUp) return;
+    (state.lateJoiners ??= new Map()).set(member, { after, from: state.catchingUp.length });
   }
 
   private addMember(state: ChannelState, connection: ChannelMember): void {
@@ -226,7 +261,13 @@ export class ChannelHub implements ChannelMembership {
   private stateOf(channel: string): ChannelState {
     let state = this.channels.get(channel);
     if (!state) {
-      state = { members: new Set(), replaying: null, catchingUp: null };
+      const held = this.interruptedNow && this.transport.keepsHistory(channel);
+      state = {
+        members: new Set(),
+        replaying: null,
+        catchingUp: held ? [] : null,
+        lateJoiners: null,
+      };
       this.channels.set(channel, state);
     }
     return state;

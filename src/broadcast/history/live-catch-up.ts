@@ -6,7 +6,9 @@ import {
 } from '../../connection/index.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 import type { SseTransport } from '../sse-transport.js';
+import { compareEventIds, parseEventId, type EventId } from './event-id.js';
 import { mergeReplay, type ReplayItem } from './merge-replay.js';
+import type { ReplayBatch } from './replay-batch.js';
 
 /** What live streams get when their worker may have missed events: kept (logged) or closed. */
 export type LiveGapPolicy = 'log' | 'close';
@@ -17,12 +19,35 @@ export interface HeldLiveFrame {
   except: readonly string[] | undefined;
 }
 
+/**
+ * A member that joined while its channel was held: it got what it missed from its own replay (up
+ * to `after`, `null` without a replay) and the held frames from index `from` on are its live ones.
+ */
+export interface LateJoiner {
+  after: EventId | null;
+  from: number;
+}
+
+/** What a channel held while catching up, and who must not get all of it. */
+export interface ReleasedChannel {
+  held: ReplayItem<HeldLiveFrame>[];
+  late: ReadonlyMap<ChannelMember, LateJoiner> | null;
+  /** Members whose own replay is still being collected: the catch-up goes into their batch. */
+  replaying: ReadonlyMap<ChannelMember, ReplayBatch> | null;
+}
+
 /** What the catch-up needs of the channels. */
 export interface CatchUpChannels {
   members(channel: string): Iterable<ChannelMember> | undefined;
   /** Start holding the channel's live frames; `release` stops and returns them, in order. */
   hold(channel: string): void;
-  release(channel: string): ReplayItem<HeldLiveFrame>[];
+  release(channel: string): ReleasedChannel;
+}
+
+/** A frame to write after the catch-up, and where it came from (`held`: its index, else -1). */
+interface CatchUpFrame extends HeldLiveFrame {
+  id: string | undefined;
+  held: number;
 }
 
 type CatchUpSource = Pick<SseTransport, 'history' | 'barrier' | 'keepsHistory'>;
@@ -53,7 +78,7 @@ export class LiveCatchUp {
     }
     // Held since the break: released on every path below, or the channel stays silent for good.
     this.channels.hold(channel);
-    let history: ReplayItem<HeldLiveFrame>[] = [];
+    let history: ReplayItem<CatchUpFrame>[] = [];
     let gap = true;
     try {
       if (lastSeenId) {
@@ -61,23 +86,45 @@ export class LiveCatchUp {
         await this.source.barrier?.();
         history = query.events.map(({ id, frame }) => ({
           id,
-          frame: { frame: new OutgoingFrame(frame), except: undefined },
+          frame: { frame: new OutgoingFrame(frame), except: undefined, id, held: -1 },
         }));
         gap = query.gap;
       }
     } catch (error) {
       this.logger.warn(BROADCAST_MESSAGES.catchUpFailed(channel, describeError(error).message));
     } finally {
-      const held = this.channels.release(channel);
-      for (const { frame, except } of mergeReplay(history, held)) {
-        for (const member of this.channels.members(channel) ?? []) {
-          if (!except || !except.includes(member.id)) member.deliver(frame);
-        }
-      }
+      this.write(channel, history, this.channels.release(channel));
     }
     if (!lastSeenId)
       this.reportGap(channel, 'no event was received before, so nothing tells where to start');
     else if (gap) this.reportGap(channel, 'history no longer reaches back to what was missed');
+  }
+
+  /**
+   * History and held frames merged in id order, each id once, to every member — except what a
+   * member got otherwise: one still replaying gets them in its batch (which keeps each id once),
+   * one that joined while the channel was held gets only what is after its own replay.
+   */
+  private write(
+    channel: string,
+    history: ReplayItem<CatchUpFrame>[],
+    { held, late, replaying }: ReleasedChannel,
+  ): void {
+    // Held wins over history for the same id: its index tells a late joiner's live frames.
+    const ordered = mergeReplay(
+      held.map(({ id, frame }, index) => ({ id, frame: { ...frame, id, held: index } })),
+      history,
+    );
+    for (const member of this.channels.members(channel) ?? []) {
+      const batch = replaying?.get(member);
+      const joined = late?.get(member);
+      for (const item of ordered) {
+        if (item.except && item.except.includes(member.id)) continue;
+        if (batch) {
+          if (item.id !== undefined) batch.hold(channel, item.frame, item.id); // the rest it has
+        } else if (!joined || isAfterJoin(item, joined)) member.deliver(item.frame);
+      }
+    }
   }
 
   private reportGap(channel: string, why: string): void {
@@ -87,4 +134,12 @@ export class LiveCatchUp {
     this.logger.warn(BROADCAST_MESSAGES.liveGap(channel, members.length, why, this.policy));
     if (this.policy === 'close') for (const member of members) member.terminate('missed-events');
   }
+}
+
+/** Whether a member that joined while the channel was held still needs `item`. */
+function isAfterJoin(item: CatchUpFrame, joined: LateJoiner): boolean {
+  const id = item.id === undefined ? null : parseEventId(item.id);
+  if (!id || !joined.after) return item.held >= joined.from;
+  const order = compareEventIds(id, joined.after);
+  return order === null ? item.held >= joined.from : order > 0;
 }

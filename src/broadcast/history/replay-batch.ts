@@ -1,4 +1,5 @@
 import type { OutgoingFrame } from '../../connection/index.js';
+import { compareEventIds, parseEventId, type EventId } from './event-id.js';
 import { mergeReplay, type ReplayItem } from './merge-replay.js';
 
 interface HeldFrame extends ReplayItem<OutgoingFrame> {
@@ -41,6 +42,22 @@ export class ReplayBatch {
 
   heldChannels(): Iterable<string> {
     return this.channels;
+  }
+
+  /** The newest id (of the newest epoch seen) of `channel` in this batch; `null` if none. */
+  newestId(channel: string): EventId | null {
+    let newest: EventId | null = null;
+    const ids = [
+      ...(this.history.get(channel) ?? []).map((item) => item.id),
+      ...this.held.filter((frame) => frame.channel === channel).map((frame) => frame.id),
+    ];
+    for (const text of ids) {
+      const id = text === undefined ? null : parseEventId(text);
+      if (!id) continue;
+      const order = newest && compareEventIds(id, newest);
+      if (!newest || order === null || order > 0) newest = id;
+    }
+    return newest;
   }
 
   /** The frames to write, in order (see {@link mergeReplay}). */
