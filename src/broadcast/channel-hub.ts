@@ -5,7 +5,7 @@ import {
   type ChannelMembership,
   type SseLogger,
 } from '../connection/index.js';
-import type { EventId } from './history/event-id.js';
+import { parseEventId, type EventId } from './history/event-id.js';
 import {
   LiveCatchUp,
   type HeldLiveFrame,
@@ -241,10 +241,15 @@ export class ChannelHub implements ChannelMembership {
     if (after !== undefined) this.noteLateJoiner(state, member, after);
   }
 
-  /** While the channel is held, what a member got on its own must not come again. */
+  /**
+   * While the channel is held, what a member got on its own must not come again: the catch-up
+   * gives it what is after its replay's newest id or, without one, after the newest id this
+   * worker had received when it joined (what was held until then is in its replay, or before it).
+   */
   private noteLateJoiner(state: ChannelState, member: ChannelMember, after: EventId | null) {
     if (!state.catchingUp) return;
-    (state.lateJoiners ??= new Map()).set(member, { after, from: state.catchingUp.length });
+    const point = after ?? (this.lastSeenId ? parseEventId(this.lastSeenId) : null);
+    (state.lateJoiners ??= new Map()).set(member, { after: point, from: state.catchingUp.length });
   }
 
   private addMember(state: ChannelState, connection: ChannelMember): void {
