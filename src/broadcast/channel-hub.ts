@@ -6,8 +6,13 @@ import {
   type SseLogger,
 } from '../connection/index.js';
 import { ConnectionPositions, bodyOf } from './history/connection-positions.js';
-import { formatEventId, parseEventId } from './history/event-id.js';
-import { LiveCatchUp, type HeldLiveFrame, type LiveGapPolicy } from './history/live-catch-up.js';
+import { formatEventId, parseEventId, type EventId } from './history/event-id.js';
+import {
+  LiveCatchUp,
+  type HeldLiveFrame,
+  type LateJoiner,
+  type LiveGapPolicy,
+} from './history/live-catch-up.js';
 import type { ReplayItem } from './history/merge-replay.js';
 import { ResumePosition } from './history/resume-position.js';
 import type { ReplayBatch } from './history/replay-batch.js';
@@ -23,6 +28,8 @@ interface ChannelState {
   catchingUp: ReplayItem<HeldLiveFrame>[] | null;
   /** Members whose history channels span id counters: each frame is followed by their position. */
   spanning: Set<ChannelMember> | null;
+  /** Members that joined (or wrote their replay) while held: the catch-up must not repeat it. */
+  lateJoiners: Map<ChannelMember, LateJoiner> | null;
 }
 
 /**
@@ -42,6 +49,8 @@ export class ChannelHub implements ChannelMembership {
   private readonly lastSeenIds = new Map<number | undefined, string>();
   /** `lastSeenIds` when the subscription broke: anything missed comes after them. */
   private interruptedAfter = new Map<number | undefined, string>();
+  /** Between the break and the resubscription: new history channels are held from the start. */
+  private interruptedNow = false;
   private readonly positions = new ConnectionPositions();
   /** Channels each connection is in, so `connectionCount` is O(1). */
   private readonly channelCounts = new Map<ChannelMember, number>();
@@ -58,7 +67,8 @@ export class ChannelHub implements ChannelMembership {
       {
         hold: (channel, member, batch) =>
           (this.channels.get(channel)!.replaying ??= new Map()).set(member, batch),
-        release: (channel, member) => this.release(channel, member),
+        release: (channel, member, batch) =>
+          this.release(channel, member, batch && batch.newestId(channel)),
       },
       logger,
       this.positions,
@@ -74,9 +84,16 @@ export class ChannelHub implements ChannelMembership {
         },
         release: (channel) => {
           const state = this.channels.get(channel);
-          const held = state?.catchingUp ?? [];
-          if (state) state.catchingUp = null;
-          return held;
+          const released = {
+            held: state?.catchingUp ?? [],
+            late: state?.lateJoiners ?? null,
+            replaying: state?.replaying ?? null,
+          };
+          if (state) {
+            state.catchingUp = null;
+            state.lateJoiners = null;
+          }
+          return released;
         },
       },
       logger,
@@ -108,11 +125,12 @@ export class ChannelHub implements ChannelMembership {
   join(connection: ChannelMember, channel: string): Promise<void> {
     const state = this.stateOf(channel);
     const subscribed = this.subscribe(channel);
-    if (!state.members.has(connection)) this.addMember(state, connection, channel);
+    const added = !state.members.has(connection);
+    if (added) this.addMember(state, connection, channel);
     const keepsHistory = this.transport.keepsHistory(channel);
-    const joined = connection.resume.takeReplayRequest(channel, keepsHistory)
-      ? this.replays.collect(connection, channel, subscribed)
-      : subscribed;
+    const replays = connection.resume.takeReplayRequest(channel, keepsHistory);
+    if (added && !replays) this.noteLateJoiner(channel, state, connection, null);
+    const joined = replays ? this.replays.collect(connection, channel, subscribed) : subscribed;
     const positioned = keepsHistory ? this.trackPosition(connection, channel, subscribed) : null;
     if (!positioned) return joined;
     // A replay being collected waits for it too: channels joined one after another still replay as one.
@@ -139,6 +157,7 @@ export class ChannelHub implements ChannelMembership {
     this.countChanged?.(channel);
     for (const stopped of this.positions.left(connection, channel))
       this.channels.get(stopped)?.spanning?.delete(connection);
+    state.lateJoiners?.delete(connection);
     if (state.replaying?.has(connection)) this.replays.drop(connection, channel);
     if (state.members.size > 0) return;
     this.channels.delete(channel);
@@ -181,6 +200,10 @@ export class ChannelHub implements ChannelMembership {
     const frame = new OutgoingFrame(bytes);
     if (state.catchingUp) {
       state.catchingUp.push({ id, frame: { frame, except } });
+      // A member replaying meanwhile gets it in its batch too: its replay is complete on its own.
+      if (state.replaying)
+        for (const [member, batch] of state.replaying)
+          if (!except || !except.includes(member.id)) batch.hold(channel, frame, id);
       return;
     }
     if (state.spanning && id !== undefined) {
@@ -210,6 +233,7 @@ export class ChannelHub implements ChannelMembership {
   /** Holds every history channel's live frames until the catch-up after resubscribing. */
   private interrupted(): void {
     this.interruptedAfter = new Map(this.lastSeenIds);
+    this.interruptedNow = true;
     for (const [channel, state] of this.channels)
       if (this.transport.keepsHistory(channel)) state.catchingUp ??= [];
   }
@@ -217,6 +241,7 @@ export class ChannelHub implements ChannelMembership {
   /** Every local channel catches up (the transport resubscribed all it was subscribed to). */
   private resubscribed(): void {
     const since = this.interruptedAfter;
+    this.interruptedNow = false;
     for (const channel of this.channels.keys()) {
       const counter = this.transport.historyCounterOf?.(channel);
       this.catchUp.run(channel, since.get(counter)).catch((error: unknown) => {
@@ -298,11 +323,31 @@ export class ChannelHub implements ChannelMembership {
     })();
   }
 
-  private release(channel: string, member: ChannelMember): void {
+  /** `member`'s replay of `channel` ends; `after`: the newest id it was written, if written. */
+  private release(channel: string, member: ChannelMember, after?: EventId | null): void {
     const state = this.channels.get(channel);
     if (!state?.replaying) return;
     state.replaying.delete(member);
     if (state.replaying.size === 0) state.replaying = null;
+    if (after !== undefined) this.noteLateJoiner(channel, state, member, after);
+  }
+
+  /**
+   * While the channel is held, what a member got on its own must not come again: the catch-up
+   * gives it what is after its replay's newest id or, without one, after the newest id this
+   * worker had received of the channel's id counter when it joined (what was held until then is
+   * in its replay, or before it).
+   */
+  private noteLateJoiner(
+    channel: string,
+    state: ChannelState,
+    member: ChannelMember,
+    after: EventId | null,
+  ): void {
+    if (!state.catchingUp) return;
+    const seen = this.lastSeenIds.get(this.transport.historyCounterOf?.(channel));
+    const point = after ?? (seen ? parseEventId(seen) : null);
+    (state.lateJoiners ??= new Map()).set(member, { after: point, from: state.catchingUp.length });
   }
 
   private addMember(state: ChannelState, connection: ChannelMember, channel: string): void {
@@ -320,7 +365,14 @@ export class ChannelHub implements ChannelMembership {
   private stateOf(channel: string): ChannelState {
     let state = this.channels.get(channel);
     if (!state) {
-      state = { members: new Set(), replaying: null, catchingUp: null, spanning: null };
+      const held = this.interruptedNow && this.transport.keepsHistory(channel);
+      state = {
+        members: new Set(),
+        replaying: null,
+        catchingUp: held ? [] : null,
+        spanning: null,
+        lateJoiners: null,
+      };
       this.channels.set(channel, state);
     }
     return state;

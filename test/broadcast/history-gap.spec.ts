@@ -137,6 +137,13 @@ describe('historyGap: the one rule of both stores', () => {
     ],
     ['older than the ttl: events may have expired unseen', { ttlMs: 50_000 }, true],
     ['within the ttl', { ttlMs: 200_000 }, false],
+    [
+      'the store is behind what the worker saw (a failover lost writes; same epoch until a publish)',
+      { seenSeq: 25 },
+      true,
+    ],
+    ['the worker saw what the store issued, and no more', { seenSeq: 20 }, false],
+    ['the worker saw less than the store issued', { seenSeq: 12 }, false],
   ])('%s', (_, change, gap) => {
     expect(historyGap({ ...base, ...change })).toBe(gap);
   });

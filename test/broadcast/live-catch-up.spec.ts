@@ -20,10 +20,12 @@ describe('live streams across a resubscription (own redis-server)', () => {
   let publishing: TestApp;
   let logger: CapturingLogger;
 
+  let options: SseModuleOptions;
+
   beforeAll(async () => {
     redis = await OwnRedisServer.start();
     admin = new Redis(redis.port);
-    const options: SseModuleOptions = {
+    options = {
       transport: { type: 'redis', url: redis.url, channelPrefix: `test:${randomUUID()}:` },
       history: { size: 5000, channels: (name) => name !== 'plain' },
     };
@@ -69,5 +71,24 @@ describe('live streams across a resubscription (own redis-server)', () => {
     expect(client.ended).toBe(false);
     client.close();
     await waitUntil(() => receiving.app.get(BroadcastService).localCount() === 0, 'gone');
+  });
+
+  it('a worker that had received nothing before its subscriber broke still delivers live events after it resubscribed', async () => {
+    const fresh = await startApp(streamApp(options), 'express');
+    try {
+      const client = await RawSseClient.open(`${fresh.url}/stream?channels=quiet`);
+      await client.waitFor((c) => c.events.some((e) => e.event === 'ready'));
+      const metrics = fresh.app.get(SseMetrics);
+      expect(metrics.snapshot().liveGaps).toBe(0);
+      await admin.client('KILL', 'TYPE', 'pubsub');
+      // Nothing tells where to catch up from: reported, and the channel is live again.
+      await waitUntil(() => metrics.snapshot().liveGaps >= 1, 'resubscribed');
+      await publishing.app.get(BroadcastService).publish('quiet', 'after the break');
+      await client.waitFor((c) => c.events.some((e) => e.data === 'after the break'), 5000);
+      expect(client.ended).toBe(false);
+      client.close();
+    } finally {
+      await fresh.close();
+    }
   });
 });

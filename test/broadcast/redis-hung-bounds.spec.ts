@@ -62,6 +62,51 @@ describe('a Redis that hangs, is full, or dies with publishes in flight', () => 
     expect(got).toEqual([...resolved].sort((a, b) => a - b));
   }, 30_000);
 
+  it('during a 30 s pause the bound holds and the client-side queue does not grow with the pause', async () => {
+    h = await harness({ maxPendingPublishes: 50 });
+    const publisher = steadyPublisher(h.broadcast, 10);
+    await sleep(300);
+    // The publisher's ioredis queue (written, not answered), sampled through the pause.
+    const samples: { at: number; queue: number }[] = [];
+    const sampler = setInterval(
+      () => samples.push({ at: Date.now(), queue: publisherQueue(h!) }),
+      20,
+    );
+    const pausedAt = Date.now();
+    void h.admin.call('CLIENT', 'PAUSE', '30000').catch(() => undefined);
+    await sleep(30_000);
+    await waitUntil(() => h!.broadcast.transportState === 'up', 'up again', 5000);
+    await sleep(300);
+    clearInterval(sampler);
+    const { resolved, rejected } = await publisher.stop();
+    await sleep(300);
+    const during = samples.filter(({ at }) => at > pausedAt && at < pausedAt + 30_000);
+    const peak = (from: number, to: number) =>
+      Math.max(
+        ...during
+          .filter(({ at }) => at >= pausedAt + from && at < pausedAt + to)
+          .map(({ queue }) => queue),
+      );
+    const refused = rejected.filter(({ error }) => /maxPendingPublishes/.test(error.message));
+    console.log(
+      `CLIENT PAUSE 30000 at 100 publishes/s, bound 50: ${resolved.length} resolved, ` +
+        `${rejected.length} rejected (${refused.length} at once by the bound); publisher queue ` +
+        `peaked at ${peak(0, 5000)} in the first 5 s, ${peak(25_000, 30_000)} in the last 5 s`,
+    );
+    // Only the 50 that held the places waited for their deadline; every other one was refused
+    // at once (the timer fires less often than every 10 ms on a busy machine).
+    expect(refused.length).toBeGreaterThan(1000);
+    expect(rejected.length - refused.length).toBeLessThanOrEqual(50);
+    // 50 publishes and the health probe, whether the pause is 5 s old or 30 s.
+    expect(peak(0, 30_000)).toBeLessThanOrEqual(52);
+    expect(peak(25_000, 30_000)).toBeLessThanOrEqual(peak(0, 5000));
+    for (const { error } of rejected) expect(error.outcome).toBe('not-sent');
+    const rejectedSet = new Set(rejected.map((r) => r.n));
+    const got = received(h.client);
+    expect(got.filter((n) => rejectedSet.has(n))).toEqual([]);
+    expect(got).toEqual([...resolved].sort((a, b) => a - b));
+  }, 45_000);
+
   it('is down while Redis refuses writes (maxmemory, noeviction): publishes say OOM; up again once memory frees', async () => {
     h = await harness({ history: { size: 1_000_000 } }, [
       '--maxmemory',

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { BroadcastService, SsePublishError } from '../../src/index.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
 import { startApp } from '../helpers/platforms.js';
-import { SentinelTopology } from '../helpers/redis-sentinel.js';
+import { SentinelTopology, ask } from '../helpers/redis-sentinel.js';
 import { streamApp } from '../helpers/stream-app.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 
@@ -14,6 +14,39 @@ describe('Redis Sentinel options', () => {
     topology = await SentinelTopology.start();
   }, 30_000);
   afterAll(() => topology.stop());
+
+  it('closing the app leaves no connection to the sentinels (the failover detector is closed too)', async () => {
+    const sentinel = topology.sentinels[0].port;
+    const clients = async () =>
+      String(await ask(sentinel, 'CLIENT', 'LIST'))
+        .split('\n')
+        .filter((line) => /cmd=(subscribe|ssubscribe|psubscribe)/.test(line)).length;
+    const before = await clients();
+    const server = await startApp(
+      streamApp({
+        transport: {
+          type: 'redis',
+          options: { sentinels: topology.sentinelAddresses, name: topology.name },
+          failFast: true,
+        },
+      }) as never,
+      'express',
+    );
+    // Each of the two connections listens for +switch-master on the sentinel.
+    let during = 0;
+    for (let i = 0; i < 50 && during < before + 2; i++) {
+      during = await clients();
+      await sleep(20);
+    }
+    expect(during).toBe(before + 2);
+    await server.close();
+    let after = during;
+    for (let i = 0; i < 50 && after > before; i++) {
+      after = await clients();
+      await sleep(20);
+    }
+    expect(after).toBe(before);
+  }, 30_000);
 
   it('a password refused by the primary (and one for the sentinels) is in no log line and no error', async () => {
     const logger = new CapturingLogger();

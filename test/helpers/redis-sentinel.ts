@@ -20,7 +20,10 @@ function serverArgs(port: number): string[] {
 }
 
 /** One command on a short-lived connection, `null` if the node does not answer. */
-async function ask(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown> {
+export async function ask(
+  port: number,
+  ...command: [string, ...(string | number)[]]
+): Promise<unknown> {
   const client = new Redis({
     port,
     host: '127.0.0.1',
@@ -155,6 +158,41 @@ export class SentinelTopology {
       `the promotion of ${node.port}`,
       timeoutMs,
     );
+  }
+
+  /**
+   * Cuts the replica off from the primary (asynchronous replication loss from now on): the
+   * primary refuses `PSYNC`/`SYNC` and drops its replica connection; resolves once the replica's
+   * link is down. Writes made after this live on the primary only.
+   */
+  async cutReplicaOff(): Promise<void> {
+    await ask(this.primary.port, 'ACL', 'SETUSER', 'default', '-psync', '-sync');
+    await ask(this.primary.port, 'CLIENT', 'KILL', 'TYPE', 'replica');
+    await until(
+      async () =>
+        String(await ask(this.replica.port, 'INFO', 'replication')).includes(
+          'master_link_status:down',
+        ),
+      'the replica to lose its link',
+    );
+  }
+
+  /** What each node says about itself and its clients (for a failure message). */
+  async describe(): Promise<string> {
+    const lines: string[] = [];
+    for (const [what, node] of [
+      ['primary', this.primary],
+      ['replica', this.replica],
+    ] as const) {
+      const role = await ask(node.port, 'ROLE');
+      const channels = await ask(node.port, 'PUBSUB', 'CHANNELS');
+      const clients = await ask(node.port, 'CLIENT', 'LIST');
+      lines.push(
+        `${what} ${node.port}: ROLE ${JSON.stringify(role)}; PUBSUB CHANNELS ${JSON.stringify(channels)}`,
+        String(clients ?? '(no answer)'),
+      );
+    }
+    return lines.join('\n');
   }
 
   /** Sends `signal` to a node of the topology (SIGKILL: crash; SIGSTOP/SIGCONT: freeze/thaw). */

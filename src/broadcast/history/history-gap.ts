@@ -17,6 +17,13 @@ export interface HistoryPosition {
    * (`null`: none in this epoch; `undefined`: unknown), and the last of them. `null`: nothing.
    */
   replayed: { readonly previous: EventId | null | undefined; readonly last: EventId } | null;
+  /**
+   * The highest `seq` this worker had seen (published or received) of the channel's counter when it
+   * asked: a counter whose newest is below it lost events the worker saw (a failover that lost
+   * writes), whatever the client's id. Left out where the store cannot lose what it issued
+   * (memory).
+   */
+  seenSeq?: number;
   /** History's `ttl` in milliseconds (0: none), and the store's clock. */
   ttlMs: number;
   now: number;
@@ -28,11 +35,13 @@ export interface HistoryPosition {
  * issued (newer than its newest), an id older than the `ttl` (its events may have expired unseen),
  * or a channel whose events after `since` are not all held — the first one held follows an event
  * newer than `since` (trimmed, expired, or evicted with its stream), or the channel's newest event
- * is not the last one held (the stream is shorter, or gone).
+ * is not the last one held (the stream is shorter, or gone) — or a store that is behind what the
+ * worker saw (it lost writes; until the next publish starts a new epoch, its ids look valid).
  */
 export function historyGap(position: HistoryPosition): boolean {
-  const { since, counter, epoch, newest, channelNewest, replayed, ttlMs, now } = position;
+  const { since, counter, epoch, newest, channelNewest, replayed, ttlMs, now, seenSeq } = position;
   if (isUnissued(since, epoch, newest, counter)) return true;
+  if (seenSeq !== undefined && newest && newest.seq < seenSeq) return true;
   if (ttlMs > 0 && since.ms < now - ttlMs) return true;
   if (!channelNewest || !isAfter(channelNewest, since)) return replayed !== null;
   if (!replayed || replayed.previous === undefined) return true;

@@ -1,4 +1,5 @@
 import type { OutgoingFrame } from '../../connection/index.js';
+import { compareEventIds, parseEventId, sameCounter, type EventId } from './event-id.js';
 import { orderReplay, type OrderedItem, type ReplayItem } from './merge-replay.js';
 
 interface HeldFrame extends ReplayItem<OutgoingFrame> {
@@ -43,6 +44,26 @@ export class ReplayBatch {
 
   heldChannels(): Iterable<string> {
     return this.channels;
+  }
+
+  /**
+   * The newest id (of the newest epoch seen) of `channel` in this batch; `null` if none. A
+   * channel's ids are of its one counter; one of another counter (a worker configured with other
+   * `historyCounters`) is not compared, it counts as newer, as another epoch does.
+   */
+  newestId(channel: string): EventId | null {
+    let newest: EventId | null = null;
+    const ids = [
+      ...(this.history.get(channel) ?? []).map((item) => item.id),
+      ...this.held.filter((frame) => frame.channel === channel).map((frame) => frame.id),
+    ];
+    for (const text of ids) {
+      const id = text === undefined ? null : parseEventId(text);
+      if (!id) continue;
+      const order = newest && sameCounter(id, newest) ? compareEventIds(id, newest) : null;
+      if (!newest || order === null || order > 0) newest = id;
+    }
+    return newest;
   }
 
   /** The frames to write, in order, with their ids (see {@link orderReplay}). */

@@ -15,7 +15,8 @@ import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 /** Where live frames of a channel are held for a member while its replay is collected. */
 export interface ReplayHolding {
   hold(channel: string, member: ChannelMember, batch: ReplayBatch): void;
-  release(channel: string, member: ChannelMember): void;
+  /** `batch`: what the member is written now (when its replay is written, not dropped). */
+  release(channel: string, member: ChannelMember, batch?: ReplayBatch): void;
 }
 
 type HistorySource = Pick<SseTransport, 'history' | 'barrier' | 'historyCounterOf'>;
@@ -59,7 +60,7 @@ export class ReplayCoordinator {
     const batch = this.batches.get(member);
     if (!batch || batch.pending > 0) return;
     this.forget(member);
-    for (const channel of batch.heldChannels()) this.holding.release(channel, member);
+    for (const channel of batch.heldChannels()) this.holding.release(channel, member, batch);
     for (const { frame, id } of batch.frames(toFrame)) {
       if (this.positions) this.positions.deliver(member, frame, id);
       else member.deliver(frame);

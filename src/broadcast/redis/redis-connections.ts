@@ -213,10 +213,11 @@ export class RedisConnections {
         () => true,
         () => false,
       );
-      const done = await Promise.race([quitted, gaveUp]);
+      await Promise.race([quitted, gaveUp]);
       clearTimeout(timer);
-      if (done) return;
     }
+    // Also after a `QUIT`: only this closes the connector, and with it the failover detector's
+    // connections to the sentinels, which would otherwise keep the process alive.
     client.disconnect();
   }
 

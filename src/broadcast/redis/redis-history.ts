@@ -164,6 +164,8 @@ export class RedisHistory {
     const since = parseEventId(sinceId);
     const counter = this.counterOf(channel);
     if (!since || since.counter !== counter) return { events: [], gap: true };
+    // Taken before the read: what was seen later may have been issued after the read ran.
+    const seenSeq = this.seenSeq.get(counter) ?? 0;
     const [epochText, newestText, channelText, entries] = await bounded(
       (client as unknown as HistoryCommands).sseReadHistoryBuffer(
         ...this.keys(channel),
@@ -190,6 +192,7 @@ export class RedisHistory {
         : null,
       ttlMs: historyTtlMs(this.options),
       now: Date.now(),
+      seenSeq,
     });
     return { events: entries.map(([, fields]) => ({ id: idOf(fields), frame: fields[1] })), gap };
   }
