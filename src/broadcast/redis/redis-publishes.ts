@@ -15,6 +15,11 @@ import { PUBLISH_LIVE } from './redis.scripts.js';
 
 /** ioredis's refusal of a command it did not write (offline queue disabled). */
 const NOT_WRITTEN = /Stream isn't writeable/;
+
+/** Whether ioredis refused `error`'s command without writing it (the connection was not up). */
+export function wasNotWritten(error: unknown): boolean {
+  return NOT_WRITTEN.test(describeError(error).message);
+}
 /** Samples of `TIME` taken to measure the clock offset; the one with the shortest round trip wins. */
 const CLOCK_SAMPLES = 3;
 
@@ -165,7 +170,7 @@ export class RedisPublishes {
     if (!this.inFlight.delete(publish)) return;
     if (error) {
       // Refused before it was written (the socket just died): wait for the reconnection.
-      if (NOT_WRITTEN.test(describeError(error).message)) {
+      if (wasNotWritten(error)) {
         publish.written = null;
         void this.connections.publisherReady().then(() => this.attempt(publish));
         return;

@@ -21,7 +21,12 @@ import { RedisClock } from './redis-clock.js';
 import { RedisConnections } from './redis-connections.js';
 import { installClusterPublish, isClusterConfig, usesShardedPubSub } from './redis-cluster.js';
 import { RedisHealthProbe, refusesWrites } from './redis-health.js';
-import { RedisPublishes, type LivePublish, type PublishSend } from './redis-publishes.js';
+import {
+  RedisPublishes,
+  wasNotWritten,
+  type LivePublish,
+  type PublishSend,
+} from './redis-publishes.js';
 import { RedisHistory, historyCountersOf } from './redis-history.js';
 import { RedisPresence, presenceTiming } from './redis-presence.js';
 import { decodeRedisMessage, encodeRedisMessage } from './redis-message.codec.js';
@@ -178,10 +183,27 @@ export class RedisTransport implements SseTransport {
   }
 
   history(channel: string, sinceId: string): Promise<HistoryQuery> {
-    if (!this.store) return Promise.resolve({ events: [], gap: true });
-    return this.store.read(this.connections.publisher, channel, sinceId, (read) =>
-      this.withTimeout(SseTransportError, read, `history of "${channel}"`),
-    );
+    const store = this.store;
+    if (!store) return Promise.resolve({ events: [], gap: true });
+    const what = `history of "${channel}"`;
+    const deadline = Date.now() + this.timeoutMs;
+    const read = () =>
+      store.read(this.connections.publisher, channel, sinceId, (operation) =>
+        this.withTimeout(SseTransportError, operation, what, deadline),
+      );
+    // Right after a reconnection (the live catch-up, a client resuming then) the publisher may not
+    // be back yet: the read waits for it as a publish does, within the same deadline. A read is
+    // idempotent, so one ioredis refused unwritten (the socket had just closed) is made again.
+    const whenReady = () => {
+      if (this.connections.closed) return Promise.reject(this.closedError(SseTransportError, what));
+      return this.withTimeout(SseTransportError, this.connections.publisherReady(), what, deadline);
+    };
+    const first = this.connections.publisher.status === 'ready' ? read() : whenReady().then(read);
+    return first.catch((error: unknown) => {
+      const refused = error instanceof Error && wasNotWritten(error.cause ?? error);
+      if (!refused || Date.now() >= deadline) throw error;
+      return whenReady().then(read);
+    });
   }
 
   /** Redis answers a PING after the messages it pushed before it, on the same connection. */
