@@ -414,9 +414,9 @@ async function measureOnCluster(variant: Variant, users: number): Promise<Cluste
   }
 }
 
-function clusterTable(clusterRows: ClusterRow[], rows: UserRow[]): string {
+function clusterTable(clusterRows: ClusterRow[], measured: UserRow[]): string {
   const single = (variant: string) =>
-    rows.find((r) => r.variant === variant.replace(/ Cluster, 3 masters/, ''));
+    measured.find((r) => r.variant === variant.replace(/ Cluster, 3 masters/, ''));
   const lines = [
     '| variant | CPU µs/delivery | vs single Redis (same run) | master | master CPU s (sys+user) | evalsha | spublish | publish |',
     '|---|---:|---:|---|---:|---:|---:|---:|',
