@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
+import { BenchCluster, type NodeStats } from './redis-cluster.js';
 
 /**
  * `npm run bench`: the same fan-out scenarios, in one run, against every variant. Each server is a
@@ -14,7 +15,8 @@ import { cpus, totalmem } from 'node:os';
  *
  * The per-user workload (each connection in its own channel `user:<i>`, `--events` events to each
  * user channel, published by a loop in the server): `--only=user-raw,user-memory,user-redis,user-redis-history`
- *          (also user-raw-spread)
+ *          (also user-raw-spread, and user-redis-cluster, user-redis-cluster-history: on a
+ *          three-master cluster of the bench's own, sharded pub/sub, with each master's CPU and calls)
  *          --users=2000  --events=20  --runs=3
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,6 +43,8 @@ interface Variant {
   env?: Record<string, string>;
   /** `'per-user'`: each connection in its own channel (`path` has `{i}`); else one-channel fan-out. */
   workload?: 'per-user';
+  /** The bench starts a three-master Redis Cluster of its own for it (`CLUSTER_NODES`). */
+  cluster?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -108,7 +112,25 @@ const VARIANTS: Variant[] = [
         name: '(u+h) this library, Redis, history 1000',
         env: { TRANSPORT: 'redis', HISTORY: '1000' },
       },
-    ] as { key: string; name: string; script?: string; env?: Record<string, string> }[]
+      {
+        key: 'user-redis-cluster',
+        name: '(u) this library, Redis Cluster, 3 masters',
+        env: { TRANSPORT: 'redis' },
+        cluster: true,
+      },
+      {
+        key: 'user-redis-cluster-history',
+        name: '(u+h) this library, Redis Cluster, 3 masters, history 1000',
+        env: { TRANSPORT: 'redis', HISTORY: '1000' },
+        cluster: true,
+      },
+    ] as {
+      key: string;
+      name: string;
+      script?: string;
+      env?: Record<string, string>;
+      cluster?: boolean;
+    }[]
   ).map((v): Variant => ({
     script: 'servers/library.js',
     ...v,
@@ -259,9 +281,17 @@ interface UserRow {
   complete: boolean;
 }
 
-/** Opens `users` connections, each its own user; `RUNS` times `EVENTS` events to every user. */
-async function measureUsers(variant: Variant, users: number): Promise<UserRow> {
+/**
+ * Opens `users` connections, each its own user; `RUNS` times `EVENTS` events to every user.
+ * `aroundRuns` is called right before the first run and right after the last.
+ */
+async function measureUsers(
+  variant: Variant,
+  users: number,
+  aroundRuns?: () => Promise<void>,
+): Promise<UserRow> {
   return withServer(variant, users, async (server, client) => {
+    await aroundRuns?.();
     const runs = [];
     for (let i = 0; i < RUNS; i++) {
       const { cpu: cpuBefore } = await ask<{ cpu: number }>(server, { cmd: 'cpu' }, 'cpu');
@@ -280,6 +310,7 @@ async function measureUsers(variant: Variant, users: number): Promise<UserRow> {
       const { cpu: cpuAfter } = await ask<{ cpu: number }>(server, { cmd: 'cpu' }, 'cpu');
       runs.push({ ...result, publishMs, cpuUs: (cpuAfter - cpuBefore) / (EVENTS * users) });
     }
+    await aroundRuns?.();
     const cpuUs = median(runs.map((r) => r.cpuUs));
     return {
       variant: variant.name,
@@ -353,10 +384,68 @@ for (const n of SIZES) {
     );
   }
 }
+/** A cluster variant's row, and what each master did during its runs. */
+interface ClusterRow {
+  row: UserRow;
+  masters: { port: number; cpuSeconds: number; calls: Record<string, number> }[];
+}
+
+/** Starts a cluster, measures `variant` on it, reads each master before and after the runs. */
+async function measureOnCluster(variant: Variant, users: number): Promise<ClusterRow> {
+  const cluster = await BenchCluster.start(3);
+  try {
+    const snapshots: NodeStats[][] = [];
+    const row = await measureUsers(
+      { ...variant, env: { ...variant.env, CLUSTER_NODES: cluster.nodes.join(',') } },
+      users,
+      async () => void snapshots.push(await cluster.stats()),
+    );
+    const [before, after] = snapshots;
+    const masters = after.map((end, i) => ({
+      port: end.port,
+      cpuSeconds: end.cpuSeconds - before[i].cpuSeconds,
+      calls: Object.fromEntries(
+        Object.entries(end.calls).map(([cmd, calls]) => [cmd, calls - (before[i].calls[cmd] ?? 0)]),
+      ),
+    }));
+    return { row, masters };
+  } finally {
+    cluster.stop();
+  }
+}
+
+function clusterTable(clusterRows: ClusterRow[], measured: UserRow[]): string {
+  const single = (variant: string) =>
+    measured.find((r) => r.variant === variant.replace(/ Cluster, 3 masters/, ''));
+  const lines = [
+    '| variant | CPU µs/delivery | vs single Redis (same run) | master | master CPU s (sys+user) | evalsha | spublish | publish |',
+    '|---|---:|---:|---|---:|---:|---:|---:|',
+  ];
+  for (const { row, masters } of clusterRows) {
+    const reference = single(row.variant);
+    masters.forEach((m, i) => {
+      const head =
+        i === 0
+          ? `| ${row.variant} | ${fmt(row.cpuUs)} | ${reference ? `${fmt(row.cpuUs / reference.cpuUs)}x` : '–'} `
+          : '| | | ';
+      lines.push(
+        `${head}| :${m.port} | ${fmt(m.cpuSeconds)} | ${(m.calls.evalsha ?? 0).toLocaleString('en')} | ${(m.calls.spublish ?? 0).toLocaleString('en')} | ${(m.calls.publish ?? 0).toLocaleString('en')} |`,
+      );
+    });
+  }
+  return lines.join('\n');
+}
+
 const userRows: UserRow[] = [];
+const clusterRows: ClusterRow[] = [];
 for (const variant of selected.filter((v) => v.workload === 'per-user')) {
   process.stderr.write(`${variant.name}, ${USERS} users… `);
-  const row = await measureUsers(variant, USERS);
+  let row: UserRow;
+  if (variant.cluster) {
+    const measured = await measureOnCluster(variant, USERS);
+    clusterRows.push(measured);
+    row = measured.row;
+  } else row = await measureUsers(variant, USERS);
   userRows.push(row);
   process.stderr.write(`${fmt(row.cpuUs)} µs/delivery\n`);
 }
@@ -379,6 +468,14 @@ const report = [
         `Per-user workload: ${USERS} connections, each in its own channel; ${EVENTS} events of 100 bytes to each channel, published by a loop in the server (at most 500 unsettled); CPU of the server per delivery, median of ${RUNS} runs; ratios to raw node:http in the same run.`,
         '',
         userTable(userRows),
+        '',
+      ]
+    : []),
+  ...(clusterRows.length
+    ? [
+        `On the cluster (three masters of the bench's own, no replicas, sharded pub/sub; they share the machine's ${cpus().length} cores with the server and the load client): each master's CPU and calls during the ${RUNS} run(s) (INFO cpu / commandstats, after minus before; spublish counts the calls made by the scripts).`,
+        '',
+        clusterTable(clusterRows, userRows),
         '',
       ]
     : []),

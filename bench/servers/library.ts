@@ -5,7 +5,10 @@ import { NestFactory } from '@nestjs/core';
 import { BroadcastService, SseEndpoint, SseModule, type SseConnection } from '../../src/index.js';
 import { serveBenchmark } from '../server-harness.js';
 
-/** (d, e, f) This library: PLATFORM=express|fastify, TRANSPORT=memory|redis, HISTORY=<size>. */
+/**
+ * (d, e, f) This library: PLATFORM=express|fastify, TRANSPORT=memory|redis, HISTORY=<size>;
+ * CLUSTER_NODES=host:port,… puts the Redis transport on that cluster (sharded pub/sub).
+ */
 @SseEndpoint('/sse')
 class BenchEndpoint {}
 
@@ -25,6 +28,7 @@ class UserEndpoint {
 }
 
 const redis = process.env.TRANSPORT === 'redis';
+const clusterNodes = process.env.CLUSTER_NODES?.split(',');
 
 @Module({
   imports: [
@@ -32,7 +36,9 @@ const redis = process.env.TRANSPORT === 'redis';
       transport: redis
         ? {
             type: 'redis',
-            url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+            ...(clusterNodes
+              ? { cluster: { nodes: clusterNodes } }
+              : { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }),
             channelPrefix: `bench:${randomUUID()}:`,
           }
         : { type: 'memory' },
