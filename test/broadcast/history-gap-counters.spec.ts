@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import { parseEventId } from '../../src/broadcast/history/event-id.js';
+import { RedisPublishBatch } from '../../src/broadcast/redis/redis-publish-batch.js';
 import { historyCounterOf } from '../../src/broadcast/history/history-counter.js';
 import { RedisHistory } from '../../src/broadcast/redis/redis-history.js';
 
@@ -34,14 +36,20 @@ describe('RedisHistory: the store behind what the worker saw, per counter', () =
     client.disconnect();
   });
 
-  const publish = async (channel: string) =>
-    String(
-      await history.publish(
+  const batch = new RedisPublishBatch();
+  /** One publish through the batch, as the transport sends it; the id is noted as seen. */
+  const publish = (channel: string) =>
+    new Promise<string>((resolve, reject) =>
+      batch.add(
         client,
-        channel,
-        Buffer.from('data: x\n\n'),
-        undefined,
-        Date.now() + 60_000,
+        history.publishMessage(channel, Buffer.from('data: x\n\n'), undefined, Date.now() + 60_000),
+        {
+          answered: (error, result) => {
+            if (error) return reject(error);
+            history.noteSeen(parseEventId(String(result)));
+            resolve(String(result));
+          },
+        },
       ),
     );
 

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { RedisTransport } from '../../src/broadcast/redis/redis.transport.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
 import { OwnRedisServer } from '../helpers/redis-server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /**
  * A history read made while the publisher reconnects (the live catch-up right after a
@@ -16,7 +17,7 @@ describe('Redis history read while the publisher reconnects', () => {
   beforeAll(async () => {
     server = await OwnRedisServer.start();
     admin = new Redis(server.port, '127.0.0.1');
-    transport = new RedisTransport({ url: server.url, publishTimeout: 3000 }, { size: 100 });
+    transport = new RedisTransport({ url: server.url, publishTimeout: 10_000 }, { size: 100 });
     await transport.start(() => {}, new CapturingLogger());
   });
   afterAll(async () => {
@@ -31,6 +32,9 @@ describe('Redis history read while the publisher reconnects', () => {
     await transport.publish('feed', Buffer.from('data: 3\n\n'));
     // Drops the publisher's connection (type normal; our admin connection reconnects too).
     await admin.client('KILL', 'TYPE', 'normal');
+    const publisher = (transport as unknown as { connections: { publisher: { status: string } } })
+      .connections.publisher;
+    await waitUntil(() => publisher.status !== 'ready', 'the publisher to see the kill');
     const read = await transport.history('feed', first!);
     expect(read.gap).toBe(false);
     expect(read.events.map((event) => event.frame.toString())).toEqual([
