@@ -44,6 +44,8 @@ export const BROADCAST_MESSAGES = {
     `Redis transport: ${what} refused: ${max} publishes already wait on Redis (maxPendingPublishes); not sent`,
   redisExpired: (what: string, ms: number) =>
     `Redis transport: ${what} reached Redis after its ${ms} ms deadline and did nothing (Redis slow or hung?)`,
+  redisUnanswered: (what: string, ms: number) =>
+    `Redis transport: ${what}: Redis has not answered ${ms} ms past its deadline; it ran only if it ran before the deadline (outcome 'unknown')`,
   redisLostInFlight: (what: string) =>
     `Redis transport: ${what}: the connection to Redis closed while it was in flight; it may or may not have been delivered (outcome 'unknown')`,
   presenceTiming: (interval: unknown, ttl: unknown) =>

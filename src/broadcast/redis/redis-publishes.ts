@@ -20,6 +20,8 @@ const NOT_WRITTEN = /Stream isn't writeable/;
 export function wasNotWritten(error: unknown): boolean {
   return NOT_WRITTEN.test(describeError(error).message);
 }
+/** How long after its deadline a written publish Redis has not answered rejects as 'unknown'. */
+const UNANSWERED_MS = 30_000;
 /** Samples of `TIME` taken to measure the clock offset; the one with the shortest round trip wins. */
 const CLOCK_SAMPLES = 3;
 
@@ -56,9 +58,10 @@ export type PublishSend = (deadlineOnRedis: number) => BatchMessage;
 /**
  * The publishes of one transport and their deadlines. A publish waits for the publisher (up to
  * `publishTimeout`), then is sent with its deadline, which Redis checks against its own clock: a
- * command Redis runs late (it hung) does nothing. Locally a publish rejects once its deadline plus
- * the clock-offset margin passed, so one that ran in time is never reported as rejected. Only a
- * connection that closes with the publish in flight leaves the outcome `'unknown'`. At most
+ * command Redis runs late (it hung) does nothing. A publish not yet written rejects at its
+ * deadline; a written one settles on Redis's answer (0: it ran late and did nothing), so one that
+ * ran in time is never reported as rejected. Only a connection that closes with the publish in
+ * flight, or a Redis that has not answered 30 s past the deadline, leaves the outcome `'unknown'`. At most
  * `maxPending` publishes wait at once; the rest reject at once. What a tick publishes goes in one
  * script call (`redis-publish-batch.ts`); one shared timer watches every deadline.
  * @internal
@@ -200,12 +203,23 @@ export class RedisPublishes {
       this.release(publish);
       return this.fail(publish, timedOut());
     }
-    // Written: Redis may have run it in time (within the clock error) and its answer be on its
-    // way. After the margin, and after the I/O already here, it can no longer run in time.
-    // The slot stays taken until Redis answers or the connection closes.
+    // Written: Redis may have run it in time and be unable to answer yet (it ran just before
+    // Redis hung: replies wait behind a DEBUG SLEEP). Only Redis's answer tells — 0: it ran late
+    // and did nothing, so the publish rejects then, as not sent. Without an answer long after the
+    // deadline (Redis frozen), it rejects as `'unknown'`. The slot stays taken until Redis
+    // answers or the connection closes.
     publish.late = setTimeout(
-      () => setImmediate(() => this.fail(publish, timedOut())),
-      publish.written,
+      () =>
+        setImmediate(() =>
+          this.fail(
+            publish,
+            new SsePublishError(BROADCAST_MESSAGES.redisUnanswered(publish.what, UNANSWERED_MS), {
+              timedOut: true,
+              outcome: 'unknown',
+            }),
+          ),
+        ),
+      publish.written + UNANSWERED_MS,
     );
   }
 
