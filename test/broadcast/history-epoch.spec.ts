@@ -170,7 +170,10 @@ describe('history ids across a lost counter (own redis-server)', () => {
       await broadcast.publish('hot', `hot${i}`); // keeps the counter recently used
     }
     expect(await inspector!.exists(stream)).toBe(0);
-    expect(await inspector!.hget(COUNTER, 'epoch')).toBe(epoch); // same epoch: only the stream is gone
+    // Usually only the stream is gone (same epoch); LRU sampling may take the counter too (a new
+    // epoch): the client missed an event either way.
+    const sameEpoch = (await inspector!.hget(COUNTER, 'epoch')) === epoch;
+    if (!sameEpoch) console.log('allkeys-lru evicted the counter too: a new epoch');
 
     const resumed = await open('channels=cold', seen);
     expect(readyOf(resumed).replayGap).toBe(true);
