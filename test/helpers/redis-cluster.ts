@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort } from './redis-server.js';
+import { askNode, freePort } from './redis-server.js';
 
 /** A node of the topology: its port, and its child while it runs (stopped by pid). */
 interface Node {
@@ -28,30 +27,12 @@ export function askNode(
   return askNodeWith(undefined, port, ...command);
 }
 
-async function askNodeWith(
+function askNodeWith(
   password: string | undefined,
   port: number,
   ...command: [string, ...(string | number)[]]
 ): Promise<unknown> {
-  const client = new Redis({
-    port,
-    password,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 500,
-    commandTimeout: 1000,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return await client.call(...command);
-  } catch {
-    return null;
-  } finally {
-    client.disconnect();
-  }
+  return askNode(port, command, password);
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {

@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort } from './redis-server.js';
+import { askNode, freePort } from './redis-server.js';
 
 /** A process of the topology: its port, and its child (stopped by pid). */
 interface Node {
@@ -20,28 +19,8 @@ function serverArgs(port: number): string[] {
 }
 
 /** One command on a short-lived connection, `null` if the node does not answer. */
-export async function ask(
-  port: number,
-  ...command: [string, ...(string | number)[]]
-): Promise<unknown> {
-  const client = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 500,
-    commandTimeout: 1000,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return await client.call(...command);
-  } catch {
-    return null;
-  } finally {
-    client.disconnect();
-  }
+export function ask(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown> {
+  return askNode(port, command);
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
+import { Redis } from 'ioredis';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -88,5 +89,32 @@ export class OwnRedisServer {
       child.once('exit', () => resolve());
       process.kill(child.pid!, 'SIGKILL');
     });
+  }
+}
+
+/** One command on a short-lived connection to a node of the test's own; `null` if it does not answer. */
+export async function askNode(
+  port: number,
+  command: [string, ...(string | number)[]],
+  password?: string,
+): Promise<unknown> {
+  const client = new Redis({
+    port,
+    password,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500,
+    commandTimeout: 1000,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await client.call(...command);
+  } catch {
+    return null;
+  } finally {
+    client.disconnect();
   }
 }
