@@ -181,7 +181,8 @@ describe('history ids across a lost counter (own redis-server)', () => {
     // Recreated by a later publish: the first entry follows an event newer than the client's.
     await broadcast.publish('cold', 'cold6');
     const again = await open('channels=cold', seen);
-    expect(dataOf(again)).toEqual(['cold6']);
+    // (An id of a lost epoch replays nothing: it is not ours any more.)
+    expect(dataOf(again)).toEqual(sameEpoch ? ['cold6'] : []);
     expect(readyOf(again).replayGap).toBe(true);
     // Nothing missed: no gap.
     const current = await open('channels=cold', (await broadcast.publish('cold', 'cold7'))!);

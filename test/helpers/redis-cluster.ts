@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { askNode, freePort } from './redis-server.js';
+import { askNode as askOwnNode, freePort } from './redis-server.js';
 
 /** A node of the topology: its port, and its child while it runs (stopped by pid). */
 interface Node {
@@ -32,7 +32,7 @@ function askNodeWith(
   port: number,
   ...command: [string, ...(string | number)[]]
 ): Promise<unknown> {
-  return askNode(port, command, password);
+  return askOwnNode(port, command, password);
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
