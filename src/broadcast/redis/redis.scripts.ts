@@ -108,8 +108,9 @@ return { epoch, ms .. '-' .. seq }
 /**
  * A live-only publish with a deadline. KEYS: none; ARGV: 1 Redis channel, 2 message, 3 deadline in
  * ms on Redis's clock. Returns 0 when run past the deadline (nothing published), else 1. Every
- * publish carries its deadline into Redis, so one that a hung Redis runs late does nothing: the
- * caller rejected it already.
+ * publish carries its deadline into Redis, so one that a hung Redis runs late does nothing, and
+ * its caller rejects it on this 0 (`redis-publishes.ts`). The cluster's keyed variant is in
+ * `redis-cluster.ts`.
  */
 export const PUBLISH_LIVE = `
 local now = redis.call('TIME')
