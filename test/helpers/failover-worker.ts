@@ -181,6 +181,8 @@ export class ResumingClient {
   /** Events of `current` already taken into `received`. */
   private seen = 0;
   private running = true;
+  private closed = false;
+  private reconnecting: Promise<void> | null = null;
   private loop: Promise<void> = Promise.resolve();
 
   /**
@@ -200,18 +202,20 @@ export class ResumingClient {
 
   /** Connected once (ready), then drops and resumes at random until {@link stop}. */
   async start(): Promise<void> {
-    while (!(await this.connect())) await sleep(100);
+    await this.reconnect();
     this.loop = (async () => {
       while (this.running) {
         const until = this.drops ? Date.now() + 200 + this.random() * 1300 : Infinity;
-        while (this.running && Date.now() < until && !this.current?.ended) {
+        while (this.running && Date.now() < until && this.streaming) {
           this.collect();
           await sleep(20);
         }
         if (!this.running) break;
-        this.drop();
-        await sleep(this.random() * 400);
-        while (this.running && !(await this.connect())) await sleep(100);
+        if (this.drops) {
+          this.drop();
+          await sleep(this.random() * 400);
+        }
+        await this.reconnect();
       }
     })();
   }
@@ -220,10 +224,7 @@ export class ResumingClient {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    while (!this.current || this.current.ended) {
-      this.drop();
-      if (!(await this.connect())) await sleep(100);
-    }
+    if (!this.streaming) await this.reconnect();
   }
 
   /** Waits until `predicate` holds of what it received, resuming if its stream ends meanwhile. */
@@ -232,16 +233,14 @@ export class ResumingClient {
     for (this.collect(); !predicate(this.received); this.collect()) {
       if (Date.now() > deadline)
         throw new Error(`${this.name}: timed out waiting for ${what}; ${this.describe()}`);
-      if (this.current?.ended) {
-        this.drop();
-        await this.connect();
-      }
+      if (!this.streaming) await Promise.race([this.reconnect(), sleep(deadline - Date.now())]);
       await sleep(20);
     }
   }
 
   close(): void {
     this.running = false;
+    this.closed = true;
     this.drop();
   }
 
@@ -264,6 +263,28 @@ export class ResumingClient {
     this.collect();
     this.current?.close();
     this.current = null;
+  }
+
+  /** Whether it has a stream that has not ended. */
+  private get streaming(): boolean {
+    return this.current !== null && !this.current.ended;
+  }
+
+  /**
+   * Resumes (a new stream, retried until one gets ready) unless it has a live stream; one at a
+   * time: the drop loop and `waitFor` share it, so no stream is ever opened twice or left behind.
+   */
+  private reconnect(): Promise<void> {
+    if (this.reconnecting) return this.reconnecting;
+    if (this.streaming) return Promise.resolve();
+    this.drop();
+    const reconnecting = (async () => {
+      while (!this.closed && !(await this.connect())) await sleep(100);
+    })();
+    this.reconnecting = reconnecting.finally(() => {
+      this.reconnecting = null;
+    });
+    return this.reconnecting;
   }
 
   /** One resume on a random worker; `false` if it did not get ready (Redis down: it retries). */
