@@ -117,12 +117,17 @@ function expectCleanFailover({
     resuming.flatMap((client) => deliveryViolations(client, workers)),
   );
   expect({ seed, twice }).toEqual({ seed, twice: [] });
-  // Known defect (README, "Not yet reliable"): a resume made while its worker reconnects can miss
-  // an event published just after, without replayGap. Counted and logged, not yet prevented.
+  // A miss without replayGap is allowed only where the library said so: with the default
+  // liveGap: 'log', a live stream whose worker could not catch up stays open, and the gap is
+  // logged (README, "Redis Sentinel").
+  const liveGapLogged = logger
+    .messages('warn')
+    .some((m) => /may have missed events while this worker was not subscribed/.test(m));
   if (silent.length > 0)
     console.log(
-      `failover (seed ${seed}): missed without replayGap (known defect):\n${silent.join('\n')}`,
+      `failover (seed ${seed}): missed without replayGap (live gap logged: ${liveGapLogged}):\n${silent.join('\n')}`,
     );
+  expect({ seed, silent: liveGapLogged ? [] : silent }).toEqual({ seed, silent: [] });
   expect(resuming.every((client) => client.connections.length > 1)).toBe(true);
   for (const worker of workers) {
     const received = ticks(worker.client);

@@ -371,7 +371,7 @@ export function deliveryViolations(client: ResumingClient, workers: FailoverWork
 
 /**
  * Violations split: duplicates (never allowed) and events missed without a later `replayGap`
- * (a known defect of resumes made during a failover, in the README: counted and logged).
+ * (allowed only where a live gap was logged, with `liveGap: 'log'`).
  */
 export function splitViolations(problems: string[]): { twice: string[]; silent: string[] } {
   const twice = problems.filter((problem) => / received (ids )?twice: /.test(problem));
