@@ -42,6 +42,8 @@ export const BROADCAST_MESSAGES = {
     `Redis transport is down: Redis refuses writes (${message}); publishes with history fail`,
   redisTooManyPending: (what: string, max: number) =>
     `Redis transport: ${what} refused: ${max} publishes already wait on Redis (maxPendingPublishes); not sent`,
+  redisSlotMoved: (what: string) =>
+    `Redis transport: ${what} reached a cluster node that no longer owns its channel's slot (resharding or failover) and did nothing; the slot map is being refreshed, publish again`,
   redisExpired: (what: string, ms: number) =>
     `Redis transport: ${what} reached Redis after its ${ms} ms deadline and did nothing (Redis slow or hung?)`,
   redisUnanswered: (what: string, ms: number) =>

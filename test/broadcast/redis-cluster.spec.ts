@@ -86,23 +86,6 @@ function expectEveryTickOnceInOrder(client: RawSseClient, workers: number): void
   }
 }
 
-/** `field:value` lines of an `INFO` section. */
-function infoFields(info: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of String(info).split('\r\n')) {
-    const at = line.indexOf(':');
-    if (at > 0) out[line.slice(0, at)] = line.slice(at + 1);
-  }
-  return out;
-}
-
-/** Calls of `command` a node ran since its stats were reset (0 if none). */
-async function calls(topology: RedisClusterTopology, port: number, command: string) {
-  const stats = infoFields(await topology.ask(port, 'INFO', 'commandstats'));
-  const entry = stats[`cmdstat_${command}`];
-  return entry ? Number(/calls=(\d+)/.exec(entry)![1]) : 0;
-}
-
 describe('Redis transport on a three-master Redis Cluster', () => {
   let topology: RedisClusterTopology;
 
@@ -167,15 +150,15 @@ describe('Redis transport on a three-master Redis Cluster', () => {
       // Each master ran the SPUBLISH of its own channel only, and nobody a classic PUBLISH (which
       // the cluster bus would relay to every node).
       for (const port of masters) {
-        expect(await calls(topology, port, 'spublish')).toBe(2 * PUBLISHES);
-        expect(await calls(topology, port, 'publish')).toBe(0);
+        expect(await topology.calls(port, 'spublish')).toBe(2 * PUBLISHES);
+        expect(await topology.calls(port, 'publish')).toBe(0);
         // Every publish went to its channel's master at once: none was redirected (a redirected
         // one would arrive behind later ones).
         expect(String(await topology.ask(port, 'INFO', 'errorstats'))).not.toContain('MOVED');
         // What a tick published went in one script call per slot (per worker, plus an EVAL where
         // a node did not have the script yet, and the health probe), not one call per publish.
         const scriptCalls =
-          (await calls(topology, port, 'evalsha')) + (await calls(topology, port, 'eval'));
+          (await topology.calls(port, 'evalsha')) + (await topology.calls(port, 'eval'));
         expect(scriptCalls).toBeLessThanOrEqual(10);
       }
     });

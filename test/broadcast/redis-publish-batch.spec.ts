@@ -15,6 +15,8 @@ return table.concat(KEYS, ',') .. '|' .. table.concat(ARGV, ',')
 describe('RedisPublishBatch (what a tick publishes, in one script call per route)', () => {
   let client: Redis;
   let commands: string[];
+  /** The arguments of each command written by the last `run` (after the script's sha). */
+  let written: unknown[][];
 
   beforeAll(async () => {
     client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
@@ -25,9 +27,11 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
   /** Runs `messages` in one tick; resolves with each one's result and the commands written. */
   async function run(messages: BatchMessage[]): Promise<unknown[]> {
     commands = [];
+    written = [];
     const send = client.sendCommand.bind(client);
-    client.sendCommand = ((command: { name: string }) => {
+    client.sendCommand = ((command: { name: string; args: unknown[] }) => {
       commands.push(command.name);
+      written.push(command.args.slice(1).map(String));
       return send(command as never);
     }) as typeof client.sendCommand;
     try {
@@ -56,6 +60,19 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
     ]);
     expect(results).toEqual(['k1|a,x', 0, 'k3|c,y']);
     expect(commands.filter((name) => name.startsWith('eval'))).toHaveLength(1);
+  });
+
+  it("routed: each message gets its own keys, while the call names only its first message's key (a cluster routes by it)", async () => {
+    const script = new BatchedScript('testRoutedBatch', ECHO, 1, 2, [], true);
+    script.install(client);
+    const results = await run([
+      { script, keys: ['k1'], args: ['a', 'x'] },
+      { script, keys: ['k2'], args: ['b', 'expired'] },
+      { script, keys: ['k3'], args: ['c', 'y'] },
+    ]);
+    expect(results).toEqual(['k1|a,x', 0, 'k3|c,y']);
+    const evals = written.filter((_, i) => commands[i].startsWith('eval'));
+    expect(evals).toEqual([['1', 'k1', 'k1', 'a', 'x', 'k2', 'b', 'expired', 'k3', 'c', 'y']]);
   });
 
   it.each([

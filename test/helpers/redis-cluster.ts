@@ -131,6 +131,13 @@ export class RedisClusterTopology {
     return askNodeWith(this.password, port, ...command);
   }
 
+  /** Calls of `command` a node ran since it started (0 if none), from `INFO commandstats`. */
+  async calls(port: number, command: string): Promise<number> {
+    const stats = String(await this.ask(port, 'INFO', 'commandstats'));
+    const entry = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats);
+    return entry ? Number(entry[1]) : 0;
+  }
+
   /** Kills a node (SIGKILL: a crash) and waits for it to exit. */
   async kill(port: number): Promise<void> {
     const node = this.node(port);

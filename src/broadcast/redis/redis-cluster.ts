@@ -4,6 +4,7 @@ import { RedisClusterSubscriber } from './redis-cluster-subscriber.js';
 import { keySlot } from './redis-key-slot.js';
 import { BatchedScript } from './redis-publish-batch.js';
 import type { LivePublish } from './redis-publishes.js';
+import { NOT_LOCAL } from './redis.scripts.js';
 import type { RedisConstructor } from './load-ioredis.js';
 import type {
   RedisClusterClient,
@@ -12,28 +13,32 @@ import type {
 } from './redis-transport-options.js';
 
 /**
- * A live-only publish on a cluster: as `PUBLISH_LIVE` (`redis.scripts.ts`), with the Redis channel
- * as the script's key, so the cluster runs it on the master that owns the channel's slot — every
- * publish of a channel on one node, in order — and `SPUBLISH` (Redis 7) may name it: a shard
- * channel must hash to the script's slot. KEYS: 1 Redis channel; ARGV: 1 message, 2 deadline in ms
- * on Redis's clock. Returns 0 when run past the deadline, else 1.
+ * A live-only publish on a cluster: as `PUBLISH_LIVE` (`redis.scripts.ts`), run on the master that
+ * owns the Redis channel's slot — every publish of a channel on one node, in order — so that
+ * `SPUBLISH` (Redis 7) may name it. KEYS: 1 Redis channel; ARGV: 1 message, 2 deadline in ms on
+ * Redis's clock. Returns 0 when run past the deadline, {@link NOT_LOCAL} when the node no longer
+ * owns the channel's slot (resharded, failed over: nothing was published), else 1.
  */
 const clusterLive = (command: 'SPUBLISH' | 'PUBLISH') => `
 local now = redis.call('TIME')
 if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[2]) then
   return 0
 end
-redis.call('${command}', KEYS[1], ARGV[1])
+local sent = redis.pcall('${command}', KEYS[1], ARGV[1])
+if type(sent) == 'table' and sent.err then
+  if string.find(sent.err, 'non local', 1, true) then return ${NOT_LOCAL} end
+  return redis.error_reply(sent.err)
+end
 return 1
 `;
 
 /**
- * {@link clusterLive}, many messages per call (`redis-publish-batch.ts`). A call's channels (its
- * keys) must all be in one slot: each message's route is its channel's slot.
+ * {@link clusterLive}, many messages per call (`redis-publish-batch.ts`), one call per master: the
+ * channels travel as arguments (`routed`), the call names its first one to reach that master.
  */
 const CLUSTER_LIVE = {
-  SPUBLISH: new BatchedScript('sseSpublishLiveBatch', clusterLive('SPUBLISH'), 1, 2),
-  PUBLISH: new BatchedScript('ssePublishLiveKeyedBatch', clusterLive('PUBLISH'), 1, 2),
+  SPUBLISH: new BatchedScript('sseSpublishLiveBatch', clusterLive('SPUBLISH'), 1, 2, [], true),
+  PUBLISH: new BatchedScript('ssePublishLiveKeyedBatch', clusterLive('PUBLISH'), 1, 2, [], true),
 };
 
 /** Whether the transport is configured for a Redis Cluster (`cluster`, or a `Cluster` as `client`). @internal */
@@ -90,7 +95,7 @@ export async function openCluster(
 
 /**
  * On a cluster publisher, replaces the live publish script by one keyed on the channel, batched
- * per slot, and returns how to publish with it; on a single Redis, returns `single` unchanged.
+ * per master, and returns how to publish with it; on a single Redis, returns `single` unchanged.
  * @internal
  */
 export function installClusterPublish(
@@ -101,13 +106,19 @@ export function installClusterPublish(
   if (!(publisher as unknown as { isCluster?: boolean }).isCluster) return single;
   const script = CLUSTER_LIVE[sharded ? 'SPUBLISH' : 'PUBLISH'];
   script.install(publisher);
+  const cluster = publisher as unknown as Cluster;
   return {
-    message: (channel, message, deadline) => ({
-      script,
-      keys: [channel],
-      args: [message, deadline],
-      route: String(keySlot(channel)),
-    }),
+    message: (channel, message, deadline) => {
+      const slot = keySlot(channel);
+      return {
+        script,
+        keys: [channel],
+        args: [message, deadline],
+        // The slot's master as the client knows it; a call that reaches a node which no longer
+        // owns a message's slot answers NOT_LOCAL for that message.
+        route: cluster.slots[slot]?.[0] ?? `slot ${slot}`,
+      };
+    },
   };
 }
 

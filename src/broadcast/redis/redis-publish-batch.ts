@@ -12,6 +12,11 @@ const MAX_PER_CALL = 500;
  * `ARGV`, in order, each message on its own exactly as if sent alone (its own deadline check, its
  * own id). The call returns one result per message. The `ARGV` positions listed in `shared` are
  * the same for every message of a call and sent once, first (see {@link SharedArgs}).
+ *
+ * `routed`: the messages' keys travel in `ARGV` (in front of each message's own arguments) and the
+ * call names one key, its first message's, only so that a cluster runs it on that key's master. A
+ * Redis Cluster refuses a call whose named keys span slots, but lets a script without flags reach
+ * any key or shard channel of the node it runs on: one call then carries a whole master's messages.
  * @internal
  */
 export class BatchedScript {
@@ -24,10 +29,12 @@ export class BatchedScript {
     readonly keysPerMessage: number,
     argsPerMessage: number,
     shared: readonly number[] = [],
+    readonly routed = false,
   ) {
     // A message's own arguments tell the messages apart (there is always its deadline).
-    const own = argsPerMessage - shared.length;
+    const own = argsPerMessage - shared.length + (routed ? keysPerMessage : 0);
     if (own < 1) throw new RangeError(`${command}: every message needs an argument of its own`);
+    const keyOf = routed ? 'ARGV[next]; next = next + 1' : `KEYS[i * ${keysPerMessage} + k]`;
     this.lua = `
 local function one(KEYS, ARGV)
 ${perMessageLua}
@@ -37,7 +44,7 @@ for j, position in ipairs(positions) do shared[position] = ARGV[j] end
 local results = {}
 for i = 0, (#ARGV - #positions) / ${own} - 1 do
   local keys, argv, next = {}, {}, #positions + i * ${own} + 1
-  for k = 1, ${keysPerMessage} do keys[k] = KEYS[i * ${keysPerMessage} + k] end
+  for k = 1, ${keysPerMessage} do keys[k] = ${keyOf} end
   for a = 1, ${argsPerMessage} do
     if shared[a] ~= nil then argv[a] = shared[a] else argv[a] = ARGV[next]; next = next + 1 end
   end
@@ -152,9 +159,17 @@ function call(
 ): void {
   const keys: string[] = [];
   const args: ScriptArg[] = shared ? shared.args() : [];
-  for (const { message } of part) {
-    for (const key of message.keys) keys.push(key);
-    for (const arg of message.args) args.push(arg);
+  if (script.routed) {
+    keys.push(part[0].message.keys[0]);
+    for (const { message } of part) {
+      for (const key of message.keys) args.push(key);
+      for (const arg of message.args) args.push(arg);
+    }
+  } else {
+    for (const { message } of part) {
+      for (const key of message.keys) keys.push(key);
+      for (const arg of message.args) args.push(arg);
+    }
   }
   let reply: Promise<unknown[]>;
   try {

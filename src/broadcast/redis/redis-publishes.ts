@@ -11,7 +11,7 @@ import {
   type BatchMessage,
   type BatchReceiver,
 } from './redis-publish-batch.js';
-import { PUBLISH_LIVE } from './redis.scripts.js';
+import { NOT_LOCAL, PUBLISH_LIVE } from './redis.scripts.js';
 
 /** ioredis's refusal of a command it did not write (offline queue disabled). */
 const NOT_WRITTEN = /Stream isn't writeable/;
@@ -84,6 +84,8 @@ export class RedisPublishes {
     private readonly onRefused: (error: unknown) => void,
     /** A publish resolved with this id. */
     private readonly onPublished: (id: string) => void = () => undefined,
+    /** A cluster node answered {@link NOT_LOCAL}: the client's slot map is stale. */
+    private readonly onSlotMoved: () => void = () => undefined,
   ) {}
 
   /** Makes the live publish script callable on `client`; returns how to publish live with it. */
@@ -186,6 +188,13 @@ export class RedisPublishes {
     if (result === 0) {
       const message = BROADCAST_MESSAGES.redisExpired(publish.what, this.timeoutMs);
       return this.fail(publish, new SsePublishError(message, { timedOut: true }));
+    }
+    if (result === NOT_LOCAL) {
+      this.onSlotMoved();
+      return this.fail(
+        publish,
+        new SsePublishError(BROADCAST_MESSAGES.redisSlotMoved(publish.what)),
+      );
     }
     if (publish.settled) return;
     const id = typeof result === 'string' ? result : undefined;

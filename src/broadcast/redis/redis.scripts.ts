@@ -1,4 +1,10 @@
 /**
+ * A message's result when the cluster node that ran its call does not own its slot (the client's
+ * slot map was stale: resharded, failed over): the script did nothing for it.
+ */
+export const NOT_LOCAL = -1;
+
+/**
  * Lua run by Redis for history. One script takes the next id from the channel's counter (one for
  * all channels of the prefix, or one of `historyCounters`: KEYS and the Redis channel then share
  * the counter's hash tag, so the script touches one slot), stores the event in the channel's stream and publishes it, atomically: a publish

@@ -104,6 +104,7 @@ export class RedisTransport implements SseTransport {
           );
       },
       (id) => this.store?.noteSeen(parseEventId(id)),
+      () => (connections.publisher as unknown as RefreshesSlots).refreshSlotsCache?.(),
     );
     this.probe = new RedisHealthProbe(
       () => connections.publisher,
@@ -344,4 +345,9 @@ export class RedisTransport implements SseTransport {
 /** A name's UTF-8 bytes as latin1 (one character per byte), as a received name is decoded. */
 function latin1Of(name: string): string {
   return Buffer.from(name).toString('latin1');
+}
+
+/** An ioredis `Cluster`: asked to read the slot map again when a node disowned a slot. */
+interface RefreshesSlots {
+  refreshSlotsCache?(): void;
 }

@@ -1,0 +1,102 @@
+import { BroadcastService, SsePublishError } from '../../src/index.js';
+import { startApp, type TestApp } from '../helpers/platforms.js';
+import { RawSseClient } from '../helpers/raw-sse-client.js';
+import { RedisClusterTopology } from '../helpers/redis-cluster.js';
+import { sleep } from '../helpers/wait.js';
+import { streamApp } from '../helpers/stream-app.js';
+
+const PREFIX = 'stale:';
+
+/** Moves an empty slot from one master to another, as `redis-cli --cluster reshard` does. */
+async function moveSlot(topology: RedisClusterTopology, slot: number, from: number, to: number) {
+  const idOf = async (port: number) => String(await topology.ask(port, 'CLUSTER', 'MYID'));
+  const [fromId, toId] = [await idOf(from), await idOf(to)];
+  await topology.ask(to, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
+  await topology.ask(from, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+  for (const port of [to, from, ...topology.nodes.filter((p) => p !== to && p !== from)])
+    await topology.ask(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+}
+
+/**
+ * A cluster's live publishes go in one call per master, sent to the master the client's slot map
+ * names. When that map is stale (a slot moved), the call may reach a node that no longer owns a
+ * message's slot: that message does nothing there and its publish rejects (`'not-sent'`).
+ */
+describe('Redis Cluster: a publish whose slot moved away from the master its call reached', () => {
+  let topology: RedisClusterTopology | undefined;
+  let worker: TestApp | undefined;
+  let client: RawSseClient | undefined;
+
+  afterEach(async () => {
+    client?.close();
+    await worker?.close();
+    await topology?.stop();
+  });
+
+  it('rejects it as not sent, publishes nothing for it anywhere, publishes the others of the call, and succeeds once the slot map is read again', async () => {
+    topology = await RedisClusterTopology.start({ masters: 3 });
+    // Two channels on one master, in different slots.
+    const owner = await topology.ownerOf(`${PREFIX}room-0`);
+    const slotOf = async (channel: string) =>
+      Number(await topology!.ask(owner, 'CLUSTER', 'KEYSLOT', `${PREFIX}${channel}`));
+    let other = 1;
+    while (
+      (await topology.ownerOf(`${PREFIX}room-${other}`)) !== owner ||
+      (await slotOf(`room-${other}`)) === (await slotOf('room-0'))
+    )
+      other++;
+    const [kept, moved] = ['room-0', `room-${other}`];
+    const target = (await topology.masters()).find((port) => port !== owner)!;
+
+    worker = await startApp(
+      streamApp({
+        transport: {
+          type: 'redis',
+          // The slot map is read only when asked (no periodic refresh): it stays stale on cue.
+          cluster: {
+            nodes: [`127.0.0.1:${topology.nodes[0]}`],
+            options: { slotsRefreshInterval: 0 },
+          },
+          channelPrefix: PREFIX,
+          failFast: true,
+        },
+      }) as never,
+      'express',
+    );
+    client = await RawSseClient.open(`${worker.url}/stream?channels=${kept}`);
+    await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+    const broadcast = worker.app.get(BroadcastService);
+
+    await moveSlot(topology, await slotOf(moved), owner, target);
+    const before = { owner: await topology.calls(owner, 'spublish'), target: 0 };
+    before.target = await topology.calls(target, 'spublish');
+
+    // One tick: one call to the (stale) owner, naming `kept` first.
+    const [first, second] = await Promise.allSettled([
+      broadcast.publish(kept, { event: 'tick', data: { n: 0 } }),
+      broadcast.publish(moved, { event: 'tick', data: { n: 0 } }),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second.status).toBe('rejected');
+    const error = (second as PromiseRejectedResult).reason as SsePublishError;
+    expect(error).toBeInstanceOf(SsePublishError);
+    expect(error.outcome).toBe('not-sent');
+    expect(error.message).toMatch(/no longer owns its channel's slot/);
+    expect(await topology.calls(owner, 'spublish')).toBe(before.owner + 1);
+    expect(await topology.calls(target, 'spublish')).toBe(before.target);
+    await client.waitFor((c) => c.events.some((e) => e.event === 'tick'), 5000, 'the kept tick');
+
+    // The rejection asked for the slot map again: publishing there works within moments.
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        await broadcast.publish(moved, { event: 'tick', data: { n: 1 } });
+        break;
+      } catch (retry) {
+        if (Date.now() > deadline) throw retry;
+        await sleep(100);
+      }
+    }
+    expect(await topology.calls(target, 'spublish')).toBe(before.target + 1);
+  }, 60_000);
+});
