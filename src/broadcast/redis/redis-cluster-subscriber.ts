@@ -160,6 +160,9 @@ export class RedisClusterSubscriber extends EventEmitter {
     connection.on('ready', () => current() && this.checkReady());
     connection.on('close', () => current() && this.lost());
     connection.on('error', (error: Error) => current() && this.emit('error', error));
+    // The master dropped our shard channels of a slot it gave away: read the slot map now, so
+    // the move is followed (`refresh`) without waiting for a command of the publisher's.
+    connection.on('moved', () => current() && this.cluster.refreshSlotsCache(() => undefined));
     for (const event of ['smessageBuffer', 'messageBuffer'])
       connection.on(event, (channel: Buffer, message: Buffer) =>
         this.emit('messageBuffer', channel, message),
