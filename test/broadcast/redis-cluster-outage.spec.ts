@@ -134,4 +134,23 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
       ]);
     }
   });
+
+  it('says down while any master hangs (CLIENT PAUSE), not only the one the first probe key lives on, and up once it answers again', async () => {
+    await waitUntil(() => broadcast().transportState === 'up', 'the transport to be up', 5000);
+    const single = await topology.ownerOf(`${PREFIX}{health}:probe`);
+    const victim = [...owners.values()].find((port) => port !== single)!;
+    const downsBefore = logger.messages('warn').filter((m) => /did not answer a health probe/.test(m)).length;
+    const pausedAt = Date.now();
+    const paused = topology.ask(victim, 'CLIENT', 'PAUSE', 3000);
+    await waitUntil(() => broadcast().transportState === 'down', 'the transport to be down', 2900);
+    const downAfter = Date.now() - pausedAt;
+    await paused;
+    await waitUntil(() => broadcast().transportState === 'up', 'the transport to be up', 5000);
+    console.log(
+      `hung master: down after ${downAfter} ms, up ${Date.now() - pausedAt} ms after the pause began (3000 ms)`,
+    );
+    expect(logger.messages('warn').filter((m) => /did not answer a health probe/.test(m)).length).toBe(
+      downsBefore + 1,
+    );
+  });
 });

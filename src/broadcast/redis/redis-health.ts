@@ -15,22 +15,31 @@ export function refusesWrites(error: unknown): boolean {
 /** Timing of the probe, in ms. @internal */
 export const PROBE_TIMING = { every: 1000, timeout: 1000, tick: 250 };
 
+/** One round of probes: when it was sent, and how many are still unanswered. */
+interface ProbeRound {
+  sentAt: number;
+  left: number;
+  /** A probe of the round failed: the round cannot say all is well. */
+  failed: boolean;
+}
+
 /**
  * One health probe per transport: every second or so a tiny write (`PROBE`) on the publisher
- * connection, one at a time, with a short timeout. It reports a problem when Redis does not answer
+ * connection — one per key `keys()` names: on a cluster one per master, each in a slot the master
+ * owns — a round at a time, with a short timeout. It reports a problem when a Redis does not answer
  * in time (hung, not only disconnected) or refuses the write (OOM, READONLY), and its absence when
- * a probe succeeds. Its `TIME` reply refreshes the clock offset. One unref'd timer.
+ * a whole round succeeds. Its `TIME` replies refresh the clock offset. One unref'd timer.
  * @internal
  */
 export class RedisHealthProbe {
   private timer: NodeJS.Timeout | null = null;
-  /** The probe in flight, if any (a token: a stale answer is ignored). */
-  private pending: { sentAt: number } | null = null;
+  /** The round in flight, if any (a token: a stale answer is ignored). */
+  private pending: ProbeRound | null = null;
   private lastSent = 0;
 
   constructor(
     private readonly publisher: () => Redis,
-    private readonly key: string,
+    private readonly keys: () => readonly string[],
     private readonly clock: RedisClock,
     private readonly report: (problem: string | null) => void,
   ) {}
@@ -65,25 +74,35 @@ export class RedisHealthProbe {
     }
     const client = this.publisher();
     if (client.status !== 'ready' || now - this.lastSent < PROBE_TIMING.every) return;
-    const probe = { sentAt: now };
-    this.pending = probe;
+    const keys = this.keys();
+    if (keys.length === 0) return;
+    const round: ProbeRound = { sentAt: now, left: keys.length, failed: false };
+    this.pending = round;
     this.lastSent = now;
     const ttl = PROBE_TIMING.every * 5;
-    (client as unknown as ProbeCommand).sseProbe(this.key, ttl).then(
-      (time) => {
-        if (this.pending !== probe) return;
-        this.pending = null;
-        this.clock.record(time, probe.sentAt, Date.now());
-        this.report(null);
-      },
-      (error: unknown) => {
-        if (this.pending !== probe) return;
-        this.pending = null;
-        // Other failures are the connection's (its own up/down state covers them).
-        if (refusesWrites(error))
-          this.report(BROADCAST_MESSAGES.redisWritesRefused(describeError(error).message));
-      },
-    );
+    for (const key of keys)
+      (client as unknown as ProbeCommand).sseProbe(key, ttl).then(
+        (time) => {
+          if (this.pending !== round) return;
+          this.clock.record(time, round.sentAt, Date.now());
+          this.answered(round);
+        },
+        (error: unknown) => {
+          if (this.pending !== round) return;
+          // Other failures are the connection's (its own up/down state covers them).
+          round.failed = true;
+          if (refusesWrites(error))
+            this.report(BROADCAST_MESSAGES.redisWritesRefused(describeError(error).message));
+          this.answered(round);
+        },
+      );
+  }
+
+  /** One probe of `round` answered; the round ends with its last answer. */
+  private answered(round: ProbeRound): void {
+    if (--round.left > 0) return;
+    this.pending = null;
+    if (!round.failed) this.report(null);
   }
 }
 

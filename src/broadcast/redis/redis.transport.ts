@@ -19,7 +19,12 @@ import {
 } from '../transport-errors.js';
 import { RedisClock } from './redis-clock.js';
 import { RedisConnections } from './redis-connections.js';
-import { installClusterPublish, isClusterConfig, usesShardedPubSub } from './redis-cluster.js';
+import {
+  ProbeKeys,
+  installClusterPublish,
+  isClusterConfig,
+  usesShardedPubSub,
+} from './redis-cluster.js';
 import { RedisHealthProbe, refusesWrites } from './redis-health.js';
 import {
   RedisPublishes,
@@ -106,9 +111,10 @@ export class RedisTransport implements SseTransport {
       (id) => this.store?.noteSeen(parseEventId(id)),
       () => (connections.publisher as unknown as RefreshesSlots).refreshSlotsCache?.(),
     );
+    const probeKeys = new ProbeKeys(this.prefix);
     this.probe = new RedisHealthProbe(
       () => connections.publisher,
-      `${this.prefix}{health}:probe`,
+      () => probeKeys.of(connections.publisher),
       clock,
       (problem) => connections.setHealthProblem(problem),
     );
