@@ -410,7 +410,7 @@ async function measureOnCluster(variant: Variant, users: number): Promise<Cluste
     }));
     return { row, masters };
   } finally {
-    cluster.stop();
+    await cluster.stop();
   }
 }
 

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BroadcastService } from '../../src/index.js';
 import { historyCounterOf } from '../../src/broadcast/history/history-counter.js';
-import { completeBlocks, lastEventIdOf } from '../helpers/last-event-id.js';
+import {
+  completeBlocks,
+  dataOf,
+  eventsOf,
+  lastEventIdOf,
+  perChannel,
+  resumesAtEveryCut,
+} from '../helpers/last-event-id.js';
 import { startApp, type TestApp } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { streamApp } from '../helpers/stream-app.js';
@@ -26,12 +33,6 @@ function channelsOnDistinctCounters(): string[] {
     if (!byCounter.has(counter)) byCounter.set(counter, name);
   }
   return [...byCounter.values()];
-}
-
-/** The data of a block, or `null` for a block without data (a position block, `retry:`). */
-function dataOf(block: string): string | null {
-  const lines = block.split('\n').filter((line) => line.startsWith('data:'));
-  return lines.length === 0 ? null : lines.map((line) => line.slice(6)).join('\n');
 }
 
 const isReady = (block: string) => block.split('\n').includes('event: ready');
@@ -147,23 +148,12 @@ describe('resuming history spread over several id counters with one Last-Event-I
     await publishInterleaved(0, EVENTS);
 
     const full = await resume(worker(1), startId);
-    const replayed = full.map(dataOf).filter((d) => d !== null && d !== '');
     // Each channel in publish order; channels of different counters interleaved by time.
-    expect([...replayed].sort()).toEqual([...published].sort());
-    for (const channel of channels)
-      expect(replayed.filter((d) => d.startsWith(`${channel}#`))).toEqual(
-        published.filter((d) => d.startsWith(`${channel}#`)),
-      );
-
-    for (let cut = 1; cut <= full.length; cut++) {
-      const seen = full.slice(0, cut);
-      const kept = lastEventIdOf(seen.join('\n\n') + '\n\n', startId)!;
-      const received = seen.map(dataOf).filter((d) => d !== null && d !== '');
-      const rest = await resume(worker(cut), kept);
-      expect(rest.map(dataOf).filter((d) => d !== null && d !== '')).toEqual(
-        replayed.slice(received.length),
-      );
-    }
+    expect(perChannel(eventsOf(full), channels)).toEqual(perChannel(published, channels));
+    for (const { cut, expected, got } of await resumesAtEveryCut(full, startId, (at, id) =>
+      resume(worker(at), id),
+    ))
+      expect({ cut, got }).toEqual({ cut, got: expected });
   });
 
   it('live events after the replay keep the position: a cut anywhere resumes the rest', async () => {
