@@ -42,6 +42,8 @@ export const BROADCAST_MESSAGES = {
     `Redis transport is down: Redis refuses writes (${message}); publishes with history fail`,
   redisTooManyPending: (what: string, max: number) =>
     `Redis transport: ${what} refused: ${max} publishes already wait on Redis (maxPendingPublishes); not sent`,
+  redisAwaitingProbe:
+    'Redis transport is down: a cluster master was lost; up again once every master answers a health probe',
   redisSlotMoved: (what: string) =>
     `Redis transport: ${what} reached a cluster node that no longer owns its channel's slot (resharding or failover) and did nothing; the slot map is being refreshed, publish again`,
   redisExpired: (what: string, ms: number) =>

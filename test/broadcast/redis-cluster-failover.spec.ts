@@ -96,4 +96,35 @@ describe('Redis transport on a cluster whose master fails over to its replica', 
       Array.from({ length: 10 }, (_, n) => String(n)),
     );
   });
+
+  it('a publish in flight when its master dies rejects as unknown, and is not sent again to the promoted replica (it may have run: a second run would be a duplicate)', async () => {
+    const { broadcast } = broadcaster;
+    await waitUntil(() => broadcast.transportState === 'up', 'the transport to be up', 10_000);
+    const owner = await topology.ownerOf(`sse:${CHANNEL}`);
+    // The master killed before comes back as the replica of the one that took over.
+    for (const port of topology.nodes) if (!topology.pidOf(port)) await topology.restart(port);
+    await topology.waitUntilOk(); // and the replica in sync: one that never synced cannot take over
+    const replicated = async () =>
+      /connected_slaves:1/.test(String(await topology.ask(owner, 'INFO', 'replication')));
+    for (const deadline = Date.now() + 20_000; !(await replicated()); await sleep(100))
+      if (Date.now() > deadline) throw new Error('the owner has no replica again');
+    const pid = topology.pidOf(owner)!;
+    process.kill(pid, 'SIGSTOP'); // written, never answered
+    const inFlight = broadcast.publish(CHANNEL, { event: 'n', data: 'in-flight' }).then(
+      () => null,
+      (error: unknown) => error as SsePublishError,
+    );
+    await sleep(100);
+    const killedAt = Date.now();
+    await topology.kill(owner);
+    const error = await inFlight;
+    expect(error).toBeInstanceOf(SsePublishError);
+    expect(error!.outcome).toBe('unknown');
+    expect(Date.now() - killedAt).toBeLessThan(PUBLISH_TIMEOUT);
+    await topology.waitForFailover(owner);
+    await waitUntil(() => broadcast.transportState === 'up', 'the transport to be up', 10_000);
+    await broadcast.publish(CHANNEL, { event: 'n', data: 'after' });
+    await client.waitFor((c) => c.events.some((e) => e.data === 'after'), 5000, 'after');
+    expect(client.events.some((e) => e.data === 'in-flight')).toBe(false);
+  }, 60_000);
 });

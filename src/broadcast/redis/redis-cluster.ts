@@ -77,6 +77,8 @@ export async function openCluster(
     ...(own as ClusterOptions),
     lazyConnect: false,
     enableOfflineQueue: true,
+    // A command whose node connection closed may have run: never sent again (a duplicate).
+    retryDelayOnFailover: 0,
     redisOptions: { ...(own?.redisOptions as RedisOptions), autoResendUnfulfilledCommands: false },
   });
   let cluster: Cluster;

@@ -247,6 +247,10 @@ export class RedisConnections {
       setUp(false);
       // A new connection gets probed afresh; until then, being disconnected says it all.
       if (client === this.publisher) this.healthProblem = null;
+      // A cluster lost a master: up again only once every master answered a probe (the
+      // subscriber's connections may be back before the publisher's, which would flap).
+      if (client === this.subscriber && isClusterConfig(this.config))
+        this.healthProblem = BROADCAST_MESSAGES.redisAwaitingProbe;
       if (this.closing) return;
       if (client === this.subscriber) hooks.subscriberLost();
       this.markDown();

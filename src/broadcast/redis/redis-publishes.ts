@@ -20,6 +20,12 @@ const NOT_WRITTEN = /Stream isn't writeable/;
 export function wasNotWritten(error: unknown): boolean {
   return NOT_WRITTEN.test(describeError(error).message);
 }
+
+/**
+ * ioredis' rejection of the commands of a connection that closed for good (a cluster's node
+ * connection: the cluster makes a new one): written ones may have run.
+ */
+const CONNECTION_CLOSED = 'Connection is closed.';
 /** How long after its deadline a written publish Redis has not answered rejects as 'unknown'. */
 const UNANSWERED_MS = 30_000;
 /** Samples of `TIME` taken to measure the clock offset; the one with the shortest round trip wins. */
@@ -181,6 +187,14 @@ export class RedisPublishes {
         return;
       }
       this.release(publish);
+      if (describeError(error).message === CONNECTION_CLOSED)
+        return this.fail(
+          publish,
+          new SsePublishError(BROADCAST_MESSAGES.redisLostInFlight(publish.what), {
+            cause: error,
+            outcome: 'unknown',
+          }),
+        );
       this.onRefused(error);
       return this.fail(publish, this.failed(publish.what, error));
     }
