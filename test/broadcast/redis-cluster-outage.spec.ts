@@ -139,7 +139,9 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
     await waitUntil(() => broadcast().transportState === 'up', 'the transport to be up', 5000);
     const single = await topology.ownerOf(`${PREFIX}{health}:probe`);
     const victim = [...owners.values()].find((port) => port !== single)!;
-    const downsBefore = logger.messages('warn').filter((m) => /did not answer a health probe/.test(m)).length;
+    const downsBefore = logger
+      .messages('warn')
+      .filter((m) => /did not answer a health probe/.test(m)).length;
     const pausedAt = Date.now();
     const paused = topology.ask(victim, 'CLIENT', 'PAUSE', 3000);
     await waitUntil(() => broadcast().transportState === 'down', 'the transport to be down', 2900);
@@ -149,8 +151,8 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
     console.log(
       `hung master: down after ${downAfter} ms, up ${Date.now() - pausedAt} ms after the pause began (3000 ms)`,
     );
-    expect(logger.messages('warn').filter((m) => /did not answer a health probe/.test(m)).length).toBe(
-      downsBefore + 1,
-    );
+    expect(
+      logger.messages('warn').filter((m) => /did not answer a health probe/.test(m)).length,
+    ).toBe(downsBefore + 1);
   });
 });
