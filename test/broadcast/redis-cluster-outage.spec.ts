@@ -135,6 +135,85 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
     }
   });
 
+  it('publishes made through a master crash and restart: those made while it is down reject as not sent after publishTimeout; the resolved ones arrive once, in publish order', async () => {
+    await waitUntil(() => broadcast().transportState === 'up', 'the transport to be up', 10_000);
+    const [channel, victim] = [...owners][1];
+    const outcomes: {
+      n: number;
+      at: number;
+      ok: boolean;
+      error?: SsePublishError;
+      took: number;
+    }[] = [];
+    const control = { running: true };
+    // Back to back, not waiting for one another (as an app publishing to many users would).
+    const settled: Promise<void>[] = [];
+    const loop = (async () => {
+      for (let n = 0; control.running; n++) {
+        const at = Date.now();
+        settled.push(
+          broadcast()
+            .publish(channel, { event: 'tick', data: { phase: 'loop', n } })
+            .then(
+              () => void outcomes.push({ n, at, ok: true, took: Date.now() - at }),
+              (error: SsePublishError) =>
+                void outcomes.push({ n, at, ok: false, error, took: Date.now() - at }),
+            ),
+        );
+        await sleep(10);
+      }
+    })();
+    await sleep(300);
+    await topology.kill(victim);
+    await waitUntil(() => broadcast().transportState === 'down', 'the transport to be down', 5000);
+    const downAt = Date.now();
+    await sleep(2500);
+    const restartAt = Date.now();
+    await topology.restart(victim);
+    await topology.waitUntilOk();
+    await waitUntil(() => broadcast().transportState === 'up', 'the transport to be up', 10_000);
+    await sleep(1000);
+    control.running = false;
+    await loop;
+    await Promise.all(settled);
+
+    const resolved = outcomes
+      .filter((o) => o.ok)
+      .map((o) => o.n)
+      .sort((a, b) => a - b);
+    await clients
+      .get(channel)!
+      .waitFor(
+        () => ticks(channel).filter((t) => t.phase === 'loop').length >= resolved.length,
+        5000,
+        'every resolved tick',
+      );
+    await sleep(200);
+    // Once each, in publish order, and only the resolved ones.
+    expect(
+      ticks(channel)
+        .filter((t) => t.phase === 'loop')
+        .map((t) => t.n),
+    ).toEqual(resolved);
+    // Made while the master was down (and known to be): never written, so not sent — at their
+    // deadline, unless the master came back first (then e.g. CLUSTERDOWN while it rejoins).
+    const whileDown = outcomes.filter((o) => o.at > downAt && o.at < restartAt);
+    expect(whileDown.length).toBeGreaterThan(0);
+    for (const o of whileDown) {
+      expect({ n: o.n, ok: o.ok, outcome: o.error?.outcome }).toEqual({
+        n: o.n,
+        ok: false,
+        outcome: 'not-sent',
+      });
+    }
+    const beforeRestart = whileDown.filter((o) => o.at < restartAt - PUBLISH_TIMEOUT);
+    expect(beforeRestart.filter((o) => !o.error?.timedOut).map((o) => o.n)).toEqual([]);
+    console.log(
+      `master crash: ${resolved.length} resolved, ${outcomes.length - resolved.length} rejected ` +
+        `(${[...new Set(outcomes.filter((o) => !o.ok).map((o) => `${o.error!.outcome}/${o.error!.timedOut}`))].join(', ')})`,
+    );
+  });
+
   it('says down while any master hangs (CLIENT PAUSE), not only the one the first probe key lives on, and up once it answers again', async () => {
     await waitUntil(() => broadcast().transportState === 'up', 'the transport to be up', 5000);
     const single = await topology.ownerOf(`${PREFIX}{health}:probe`);

@@ -115,6 +115,15 @@ export class RedisClusterSubscriber extends EventEmitter {
     return this.owners[this.sharded ? keySlot(channel) : 0];
   }
 
+  /**
+   * Whether this subscriber's connection to master `node` (`host:port`) is not ready: a publish
+   * for that master then waits rather than being written to a node that may be dead (ioredis
+   * would reject it as "Connection is closed.", like one in flight).
+   */
+  masterDown(node: string): boolean {
+    return this.masters.get(node)?.status !== 'ready';
+  }
+
   /** The publisher (re)read the slot map: follow its masters. */
   private refresh(): void {
     if (this.ended) return;

@@ -77,8 +77,10 @@ export async function openCluster(
     ...(own as ClusterOptions),
     lazyConnect: false,
     enableOfflineQueue: true,
-    // A command whose node connection closed may have run: never sent again (a duplicate).
+    // A command whose node connection closed may have run: never sent again (a duplicate). Nor
+    // after CLUSTERDOWN: a retry on a timer of its own lands behind later publishes (out of order).
     retryDelayOnFailover: 0,
+    retryDelayOnClusterDown: 0,
     redisOptions: { ...(own?.redisOptions as RedisOptions), autoResendUnfulfilledCommands: false },
   });
   let cluster: Cluster;
@@ -112,13 +114,15 @@ export function installClusterPublish(
   return {
     message: (channel, message, deadline) => {
       const slot = keySlot(channel);
+      // The slot's master as the client knows it; a call that reaches a node which no longer
+      // owns a message's slot answers NOT_LOCAL for that message.
+      const node = cluster.slots[slot]?.[0];
       return {
         script,
         keys: [channel],
         args: [message, deadline],
-        // The slot's master as the client knows it; a call that reaches a node which no longer
-        // owns a message's slot answers NOT_LOCAL for that message.
-        route: cluster.slots[slot]?.[0] ?? `slot ${slot}`,
+        route: node ?? `slot ${slot}`,
+        node,
       };
     },
   };

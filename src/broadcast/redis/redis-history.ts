@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   formatEventId,
   newEpoch,
@@ -59,7 +59,9 @@ export class RedisHistory {
   /** Per counter, the highest `seq` this process has seen: the counter must never be below it. */
   private readonly seenSeq = new Map<number | undefined, number>();
   /** Per counter, the slot of its keys (on a cluster). */
-  private readonly routes = new Map<number | undefined, string>();
+  private readonly slots = new Map<number | undefined, number>();
+  /** The cluster publisher (on a cluster), whose slot map names a slot's master. */
+  private cluster: Cluster | null = null;
   /** The publish script installed (`SPUBLISH` on a cluster with sharded pub/sub). */
   private script = PUBLISH;
   /** The arguments of a publish call that every message of it shares. */
@@ -92,6 +94,7 @@ export class RedisHistory {
 
   /** Makes the scripts callable on `client`; `sharded`: the script publishes with `SPUBLISH`. */
   install(client: Redis, sharded = false): void {
+    if (this.clustered) this.cluster = client as unknown as Cluster;
     this.script = sharded ? SPUBLISH : PUBLISH;
     this.script.install(client);
     client.defineCommand('sseReadHistory', { numberOfKeys: 2, lua: READ_HISTORY });
@@ -150,7 +153,7 @@ export class RedisHistory {
         idPrefixOf(counter),
       ],
       shared: this.shared,
-      route: this.clustered ? this.routeOf(counter, keys[0]) : undefined,
+      ...(this.clustered ? this.routed(counter, keys[0]) : {}),
     };
   }
 
@@ -197,11 +200,14 @@ export class RedisHistory {
     return { events: entries.map(([, fields]) => ({ id: idOf(fields), frame: fields[1] })), gap };
   }
 
-  /** A counter's slot, as a route of the publish batch (computed once per counter). */
-  private routeOf(counter: number | undefined, key: string): string {
-    let route = this.routes.get(counter);
-    if (route === undefined) this.routes.set(counter, (route = String(keySlot(key))));
-    return route;
+  /**
+   * A counter's slot as a route of the publish batch (computed once per counter), and the master
+   * that owns it as the client knows it.
+   */
+  private routed(counter: number | undefined, key: string): { route: string; node?: string } {
+    let slot = this.slots.get(counter);
+    if (slot === undefined) this.slots.set(counter, (slot = keySlot(key)));
+    return { route: String(slot), node: this.cluster?.slots[slot]?.[0] };
   }
 
   private counterKey(counter: number | undefined): string {

@@ -82,6 +82,8 @@ export interface BatchMessage {
    * routes never share a call (on a cluster: one route per slot or node). Unset: one route.
    */
   route?: string;
+  /** On a cluster: the master (`host:port`) the call goes to, so a publish waits while it is down. */
+  node?: string;
 }
 
 /** Told the outcome of its message: the script's result for it, or the call's error. @internal */

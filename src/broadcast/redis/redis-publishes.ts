@@ -28,6 +28,8 @@ export function wasNotWritten(error: unknown): boolean {
 const CONNECTION_CLOSED = 'Connection is closed.';
 /** How long after its deadline a written publish Redis has not answered rejects as 'unknown'. */
 const UNANSWERED_MS = 30_000;
+/** How often publishes held for a cluster master whose connection is down look again. */
+const MASTER_RETRY_MS = 100;
 /** Samples of `TIME` taken to measure the clock offset; the one with the shortest round trip wins. */
 const CLOCK_SAMPLES = 3;
 
@@ -52,6 +54,18 @@ const SINGLE_REDIS_LIVE: LivePublish = {
     args: [channel, message, deadline],
   }),
 };
+
+/** What the transport learns of its publishes, and asks about a cluster. @internal */
+export interface PublishHooks {
+  /** A Redis error reply to a publish (e.g. OOM) that the transport's health should know. */
+  refused(error: unknown): void;
+  /** A publish resolved with this id. */
+  published?(id: string): void;
+  /** A cluster node answered {@link NOT_LOCAL}: the client's slot map is stale. */
+  slotMoved?(): void;
+  /** Whether the connection to cluster master `node` (`host:port`) is down. */
+  masterDown?(node: string): boolean;
+}
 
 /**
  * One publish as sent to Redis, given its deadline on Redis's clock: a message for a
@@ -81,17 +95,15 @@ export class RedisPublishes {
     this.deadlinePassed(publish),
   );
 
+  /** Publishes held while their cluster master's connection is down, per master, in order. */
+  private readonly held = new Map<string, PendingPublish[]>();
+
   constructor(
     private readonly connections: RedisConnections,
     private readonly clock: RedisClock,
     private readonly timeoutMs: number,
     private readonly maxPending: number,
-    /** A Redis error reply to a publish (e.g. OOM) that the transport's health should know. */
-    private readonly onRefused: (error: unknown) => void,
-    /** A publish resolved with this id. */
-    private readonly onPublished: (id: string) => void = () => undefined,
-    /** A cluster node answered {@link NOT_LOCAL}: the client's slot map is stale. */
-    private readonly onSlotMoved: () => void = () => undefined,
+    private readonly hooks: PublishHooks,
   ) {}
 
   /** Makes the live publish script callable on `client`; returns how to publish live with it. */
@@ -165,15 +177,38 @@ export class RedisPublishes {
           .catch(() => this.connections.publisherReady())
           .then(again);
       else {
+        const message = publish.send(this.clock.toRedis(publish.deadline));
+        const { node } = message;
+        // Never written while its master is down (its deadline rejects it, 'not-sent'); behind
+        // the publishes held before it, so their order holds.
+        if (node !== undefined && (this.held.has(node) || this.hooks.masterDown?.(node)))
+          return this.hold(node, publish);
         this.inFlight.add(publish);
         publish.written = this.clock.marginMs;
-        this.batch.add(publisher, publish.send(this.clock.toRedis(publish.deadline)), publish);
+        this.batch.add(publisher, message, publish);
       }
     } catch (cause) {
       this.inFlight.delete(publish);
       this.release(publish);
       this.fail(publish, this.failed(publish.what, cause));
     }
+  }
+
+  /** Holds `publish` until its master's connection may be back (looked at every 100 ms). */
+  private hold(node: string, publish: PendingPublish): void {
+    let queue = this.held.get(node);
+    if (!queue) {
+      this.held.set(node, (queue = []));
+      setTimeout(() => this.releaseHeld(node), MASTER_RETRY_MS).unref();
+    }
+    queue.push(publish);
+  }
+
+  /** Tries the held publishes again, in order: the first still held holds the rest again. */
+  private releaseHeld(node: string): void {
+    const queue = this.held.get(node) ?? [];
+    this.held.delete(node);
+    for (const publish of queue) this.attempt(publish);
   }
 
   /** Redis's answer to a written publish (or the error of its call). */
@@ -195,7 +230,7 @@ export class RedisPublishes {
             outcome: 'unknown',
           }),
         );
-      this.onRefused(error);
+      this.hooks.refused(error);
       return this.fail(publish, this.failed(publish.what, error));
     }
     this.release(publish);
@@ -204,7 +239,7 @@ export class RedisPublishes {
       return this.fail(publish, new SsePublishError(message, { timedOut: true }));
     }
     if (result === NOT_LOCAL) {
-      this.onSlotMoved();
+      this.hooks.slotMoved?.();
       return this.fail(
         publish,
         new SsePublishError(BROADCAST_MESSAGES.redisSlotMoved(publish.what)),
@@ -212,7 +247,7 @@ export class RedisPublishes {
     }
     if (publish.settled) return;
     const id = typeof result === 'string' ? result : undefined;
-    if (id !== undefined) this.onPublished(id);
+    if (id !== undefined) this.hooks.published?.(id);
     this.finish(publish);
     publish.resolve(id);
   }

@@ -75,7 +75,7 @@ export interface RedisClusterOptions {
 /** A Redis Cluster to connect to: what ioredis' `new Cluster(nodes, options)` takes. */
 export interface RedisClusterConfig {
   /** Startup nodes (any of the cluster's nodes; the others are discovered): `'host:port'` or `{ host, port }`. */
-  nodes: (string | number | { host?: string; port?: number })[];
+  nodes: readonly (string | number | { readonly host?: string; readonly port?: number })[];
   options?: RedisClusterOptions;
 }
 

@@ -1,3 +1,4 @@
+import type { Cluster } from 'ioredis';
 import { describeError, type SseLogger } from '../../connection/index.js';
 import {
   keepsHistory,
@@ -19,6 +20,7 @@ import {
 } from '../transport-errors.js';
 import { RedisClock } from './redis-clock.js';
 import { RedisConnections } from './redis-connections.js';
+import type { RedisClusterSubscriber } from './redis-cluster-subscriber.js';
 import {
   ProbeKeys,
   installClusterPublish,
@@ -102,14 +104,20 @@ export class RedisTransport implements SseTransport {
       clock,
       this.timeoutMs,
       this.config.maxPendingPublishes ?? 1000,
-      (error) => {
-        if (refusesWrites(error))
-          connections.setHealthProblem(
-            BROADCAST_MESSAGES.redisWritesRefused(describeError(error).message),
-          );
+      {
+        refused: (error) => {
+          if (refusesWrites(error))
+            connections.setHealthProblem(
+              BROADCAST_MESSAGES.redisWritesRefused(describeError(error).message),
+            );
+        },
+        published: (id) => this.store?.noteSeen(parseEventId(id)),
+        slotMoved: () => (connections.publisher as unknown as Cluster).refreshSlotsCache(),
+        masterDown: (node) =>
+          (connections.subscriber as unknown as Partial<RedisClusterSubscriber>).masterDown?.(
+            node,
+          ) ?? false,
       },
-      (id) => this.store?.noteSeen(parseEventId(id)),
-      () => (connections.publisher as unknown as RefreshesSlots).refreshSlotsCache?.(),
     );
     const probeKeys = new ProbeKeys(this.prefix);
     this.probe = new RedisHealthProbe(
@@ -351,9 +359,4 @@ export class RedisTransport implements SseTransport {
 /** A name's UTF-8 bytes as latin1 (one character per byte), as a received name is decoded. */
 function latin1Of(name: string): string {
   return Buffer.from(name).toString('latin1');
-}
-
-/** An ioredis `Cluster`: asked to read the slot map again when a node disowned a slot. */
-interface RefreshesSlots {
-  refreshSlotsCache?(): void;
 }
