@@ -50,30 +50,31 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
     }
   }
 
-  it('runs the per-message script once per message, in order, with its own keys and arguments, in one call', async () => {
-    const script = new BatchedScript('testEchoBatch', ECHO, 1, 2);
-    script.install(client);
-    const results = await run([
-      { script, keys: ['k1'], args: ['a', 'x'] },
-      { script, keys: ['k2'], args: ['b', 'expired'] },
-      { script, keys: ['k3'], args: ['c', 'y'] },
-    ]);
-    expect(results).toEqual(['k1|a,x', 0, 'k3|c,y']);
-    expect(commands.filter((name) => name.startsWith('eval'))).toHaveLength(1);
-  });
-
-  it("routed: each message gets its own keys, while the call names only its first message's key (a cluster routes by it)", async () => {
-    const script = new BatchedScript('testRoutedBatch', ECHO, 1, 2, [], true);
-    script.install(client);
-    const results = await run([
-      { script, keys: ['k1'], args: ['a', 'x'] },
-      { script, keys: ['k2'], args: ['b', 'expired'] },
-      { script, keys: ['k3'], args: ['c', 'y'] },
-    ]);
-    expect(results).toEqual(['k1|a,x', 0, 'k3|c,y']);
-    const evals = written.filter((_, i) => commands[i].startsWith('eval'));
-    expect(evals).toEqual([['1', 'k1', 'k1', 'a', 'x', 'k2', 'b', 'expired', 'k3', 'c', 'y']]);
-  });
+  it.each([
+    {
+      how: "named as the call's keys",
+      routed: false,
+      written: ['3', 'k1', 'k2', 'k3', 'a', 'x', 'b', 'expired', 'c', 'y'],
+    },
+    {
+      how: "as arguments, the call naming only its first message's key (routed: a cluster routes by it)",
+      routed: true,
+      written: ['1', 'k1', 'k1', 'a', 'x', 'k2', 'b', 'expired', 'k3', 'c', 'y'],
+    },
+  ])(
+    'runs the per-message script once per message, in order, with its own keys ($how) and arguments, in one call',
+    async ({ routed, written: expected }) => {
+      const script = new BatchedScript(`testEcho${routed}`, ECHO, 1, 2, [], routed);
+      script.install(client);
+      const results = await run([
+        { script, keys: ['k1'], args: ['a', 'x'] },
+        { script, keys: ['k2'], args: ['b', 'expired'] },
+        { script, keys: ['k3'], args: ['c', 'y'] },
+      ]);
+      expect(results).toEqual(['k1|a,x', 0, 'k3|c,y']);
+      expect(written.filter((_, i) => commands[i].startsWith('eval'))).toEqual([expected]);
+    },
+  );
 
   it.each([
     { positions: [1], own: [['m1'], ['m2']], shared: ['s'], expected: ['|s,m1', '|s,m2'] },
