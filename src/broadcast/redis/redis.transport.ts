@@ -21,12 +21,8 @@ import {
 import { RedisClock } from './redis-clock.js';
 import { RedisConnections } from './redis-connections.js';
 import type { RedisClusterSubscriber } from './redis-cluster-subscriber.js';
-import {
-  ProbeKeys,
-  installClusterPublish,
-  isClusterConfig,
-  usesShardedPubSub,
-} from './redis-cluster.js';
+import { ProbeKeys } from './redis-probe-keys.js';
+import { installClusterPublish, isClusterConfig, usesShardedPubSub } from './redis-cluster.js';
 import { RedisHealthProbe, refusesWrites } from './redis-health.js';
 import {
   RedisPublishes,
