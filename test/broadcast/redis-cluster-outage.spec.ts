@@ -181,20 +181,29 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
       .filter((o) => o.ok)
       .map((o) => o.n)
       .sort((a, b) => a - b);
-    await clients
-      .get(channel)!
-      .waitFor(
-        () => ticks(channel).filter((t) => t.phase === 'loop').length >= resolved.length,
-        5000,
-        'every resolved tick',
-      );
-    await sleep(200);
-    // Once each, in publish order, and only the resolved ones.
-    expect(
+    const received = () =>
       ticks(channel)
         .filter((t) => t.phase === 'loop')
-        .map((t) => t.n),
-    ).toEqual(resolved);
+        .map((t) => t.n);
+    const last = resolved[resolved.length - 1];
+    await clients
+      .get(channel)!
+      .waitFor(() => received().includes(last), 5000, 'the last resolved tick');
+    await sleep(200);
+    // In publish order, each once, and only resolved ones.
+    expect(received()).toEqual([...new Set(received())].sort((a, b) => a - b));
+    expect(received().filter((n) => !resolved.includes(n))).toEqual([]);
+    // A resolved one may be missing only where the worker said so: published while it was
+    // resubscribing after the restart (a live-only channel cannot catch up; a live gap is logged).
+    const missing = resolved.filter((n) => !received().includes(n));
+    const gapLogged = logger
+      .messages('warn')
+      .some((m) => /may have missed events while this worker was not subscribed/.test(m));
+    expect({ missing, gapLogged: missing.length === 0 || gapLogged }).toEqual({
+      missing,
+      gapLogged: true,
+    });
+    expect(outcomes.filter((o) => missing.includes(o.n) && o.at < downAt)).toEqual([]);
     // Made while the master was down (and known to be): never written, so not sent — at their
     // deadline, unless the master came back first (then e.g. CLUSTERDOWN while it rejoins).
     const whileDown = outcomes.filter((o) => o.at > downAt && o.at < restartAt);
@@ -209,7 +218,8 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
     const beforeRestart = whileDown.filter((o) => o.at < restartAt - PUBLISH_TIMEOUT);
     expect(beforeRestart.filter((o) => !o.error?.timedOut).map((o) => o.n)).toEqual([]);
     console.log(
-      `master crash: ${resolved.length} resolved, ${outcomes.length - resolved.length} rejected ` +
+      `master crash: ${resolved.length} resolved (${missing.length} missed in the live gap), ` +
+        `${outcomes.length - resolved.length} rejected ` +
         `(${[...new Set(outcomes.filter((o) => !o.ok).map((o) => `${o.error!.outcome}/${o.error!.timedOut}`))].join(', ')})`,
     );
   });
