@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { askNode as askOwnNode, freePort } from './redis-server.js';
+import { askNode as askOwnNode, freePort, ownServerArgs } from './redis-server.js';
 
 /** A node of the topology: its port, and its child while it runs (stopped by pid). */
 interface Node {
@@ -224,14 +224,7 @@ export class RedisClusterTopology {
     node.child = spawn(
       'redis-server',
       [
-        '--port',
-        String(node.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
+        ...ownServerArgs(node.port),
         '--cluster-enabled',
         'yes',
         '--cluster-config-file',

@@ -53,21 +53,9 @@ export class OwnRedisServer {
 
   /** Starts (again) on the same port and waits until it accepts connections. */
   async restart(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        ...this.extraArgs,
-      ],
-      { stdio: 'ignore' },
-    );
+    this.child = spawn('redis-server', [...ownServerArgs(this.port), ...this.extraArgs], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 5000;
     while (!(await canConnect(this.port))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
@@ -117,4 +105,9 @@ export async function askNode(
   } finally {
     client.disconnect();
   }
+}
+
+/** A `redis-server` of a test's own: its port, on loopback, keeping nothing on disk. */
+export function ownServerArgs(port: number): string[] {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
 }

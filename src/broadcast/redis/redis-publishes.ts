@@ -81,9 +81,12 @@ export type PublishSend = (deadlineOnRedis: number) => BatchMessage;
  * command Redis runs late (it hung) does nothing. A publish not yet written rejects at its
  * deadline; a written one settles on Redis's answer (0: it ran late and did nothing), so one that
  * ran in time is never reported as rejected. Only a connection that closes with the publish in
- * flight, or a Redis that has not answered 30 s past the deadline, leaves the outcome `'unknown'`. At most
+ * flight, or a Redis that has not answered 30 s past the deadline, leaves the outcome `'unknown'`.
+ * At most
  * `maxPending` publishes wait at once; the rest reject at once. What a tick publishes goes in one
- * script call (`redis-publish-batch.ts`); one shared timer watches every deadline.
+ * script call (`redis-publish-batch.ts`); one shared timer watches every deadline. On a cluster a
+ * publish for a master this worker cannot reach is held, unwritten and in order, until it can or
+ * its deadline passes: written to a dead node, ioredis would fail it like one in flight.
  * @internal
  */
 export class RedisPublishes {
