@@ -33,7 +33,10 @@ export interface SseEndpointOptions {
   maxConnectionsPerKey?: number;
   /** The key for `maxConnectionsPerKey`; `undefined` means not counted. */
   connectionKey?: SseConnectionKey;
-  /** Seconds (±10 % jitter) after which a stream ends with a `retry:` hint, reason `'lifetime'`. */
+  /**
+   * Seconds (±10 % jitter) after which a stream ends with a `retry:` hint, reason `'lifetime'`;
+   * checked once a second, so never early and at most a second late.
+   */
   maxLifetime?: number;
   /**
    * The query parameter read as the last event id when a request has no `Last-Event-ID` header
