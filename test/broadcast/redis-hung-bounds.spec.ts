@@ -3,6 +3,7 @@ import { SseRuntime } from '../../src/nest/index.js';
 import {
   CHANNEL,
   harness,
+  PUBLISH_TIMEOUT,
   received,
   stateWatch,
   steadyPublisher,
@@ -52,7 +53,7 @@ describe('a Redis that hangs, is full, or dies with publishes in flight', () => 
         `ioredis publisher queue peaked at ${maxQueue}`,
     );
     expect(refused.length).toBeGreaterThan(200);
-    expect(slowest).toBeLessThan(50);
+    expect(slowest).toBeLessThan(PUBLISH_TIMEOUT / 4); // at once, not at the deadline
     // 50 publishes, the health probe, and nothing else.
     expect(maxQueue).toBeLessThanOrEqual(52);
     for (const { error } of rejected) expect(error.outcome).toBe('not-sent');

@@ -130,7 +130,7 @@ describe('with compression() middleware (Express)', () => {
   });
   afterAll(() => server.close());
 
-  it('delivers an event within 100 ms of the write, uncompressed', async () => {
+  it('delivers an event within 500 ms of the write, uncompressed (compression would hold it)', async () => {
     const observed = server.app.get(Observed);
     const client = await RawSseClient.open(`${server.url}/open`, {
       'accept-encoding': 'gzip, deflate, br',
@@ -142,7 +142,7 @@ describe('with compression() middleware (Express)', () => {
     const written = performance.now();
     await sse.send('timed');
     await client.waitFor((c) => c.events.some((e) => e.data === 'timed'), 2000, 'the timed event');
-    expect(performance.now() - written).toBeLessThan(100);
+    expect(performance.now() - written).toBeLessThan(500);
     client.close();
   });
 });
