@@ -10,16 +10,6 @@ import { CapturingLogger } from '../helpers/capturing-logger.js';
 const PREFIX = 'stale:';
 const logger = new CapturingLogger();
 
-/** Moves an empty slot from one master to another, as `redis-cli --cluster reshard` does. */
-async function moveSlot(topology: RedisClusterTopology, slot: number, from: number, to: number) {
-  const idOf = async (port: number) => String(await topology.ask(port, 'CLUSTER', 'MYID'));
-  const [fromId, toId] = [await idOf(from), await idOf(to)];
-  await topology.ask(to, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
-  await topology.ask(from, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
-  for (const port of [to, from, ...topology.nodes.filter((p) => p !== to && p !== from)])
-    await topology.ask(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
-}
-
 /** A worker whose slot map is read only when asked (no periodic refresh): stale on cue. */
 function startWorker(topology: RedisClusterTopology): Promise<TestApp> {
   return startApp(
@@ -89,7 +79,7 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
     await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
     const broadcast = worker.app.get(BroadcastService);
 
-    await moveSlot(topology, await slotOf(moved), owner, target);
+    await topology.moveSlot(await slotOf(moved), owner, target);
     const before = { owner: await topology.calls(owner, 'spublish'), target: 0 };
     before.target = await topology.calls(target, 'spublish');
 
@@ -126,7 +116,7 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
     await publishUntilSent(broadcast, channel, 0);
     await client.waitFor((c) => c.events.some((e) => e.event === 'tick'), 5000, 'tick 0');
 
-    await moveSlot(topology, slot, owner, target);
+    await topology.moveSlot(slot, owner, target);
     // The old owner unsubscribed the worker from the channel; it reads the slot map and
     // subscribes on the new owner. A live-only channel cannot catch up: told in the log.
     const movedAt = Date.now();

@@ -40,6 +40,7 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
         (message) =>
           new Promise((resolve, reject) =>
             batch.add(client, message, {
+              writing: () => true,
               answered: (error, result) => (error ? reject(error) : resolve(result)),
             }),
           ),
@@ -120,6 +121,45 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
     expect(commands.filter((name) => name.startsWith('eval'))).toHaveLength(3);
   });
 
+  it.each([
+    { oneCallAtATime: true, bAfterA: true, how: 'only once the previous one is answered' },
+    { oneCallAtATime: false, bAfterA: false, how: 'at once' },
+  ])(
+    "oneCallAtATime $oneCallAtATime: a route's next call is written $how; another route's at once",
+    async ({ oneCallAtATime, bAfterA }) => {
+      const script = new BatchedScript('testLane', 'return ARGV[1]', 0, 1);
+      script.install(client);
+      const log: string[] = [];
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = ((command: { name: string; args: unknown[] }) => {
+        const arg = String(command.args[command.args.length - 1]);
+        log.push(`write ${arg}`);
+        const reply = send(command as never);
+        void (reply as Promise<unknown>).then(() => log.push(`answered ${arg}`));
+        return reply;
+      }) as typeof client.sendCommand;
+      try {
+        const batch = new RedisPublishBatch(oneCallAtATime);
+        const add = (arg: string, route: string) =>
+          new Promise((resolve) =>
+            batch.add(
+              client,
+              { script, keys: [], args: [arg], route },
+              { writing: () => true, answered: resolve },
+            ),
+          );
+        const a = add('a', 'r');
+        await new Promise((resolve) => process.nextTick(resolve)); // the tick of 'a' was sent
+        await Promise.all([a, add('b', 'r'), add('c', 's')]);
+      } finally {
+        client.sendCommand = send;
+      }
+      const at = (entry: string) => log.indexOf(entry);
+      expect(at('write c')).toBeLessThan(at('answered a'));
+      expect(at('write b') > at('answered a')).toBe(bAfterA);
+    },
+  );
+
   it('gives every message of a call the error of the call', async () => {
     const script = new BatchedScript('testFails', 'return redis.call("INCR", "no", "such")', 0, 1);
     script.install(client);
@@ -128,7 +168,11 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
       ['a', 'b'].map(
         (arg) =>
           new Promise((resolve) =>
-            batch.add(client, { script, keys: [], args: [arg] }, { answered: resolve }),
+            batch.add(
+              client,
+              { script, keys: [], args: [arg] },
+              { writing: () => true, answered: resolve },
+            ),
           ),
       ),
     );

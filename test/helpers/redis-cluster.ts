@@ -131,6 +131,30 @@ export class RedisClusterTopology {
     return askNodeWith(this.password, port, ...command);
   }
 
+  /**
+   * Moves `slot` from master `from` to master `to` as `redis-cli --cluster reshard` does: marks it
+   * importing and migrating, `MIGRATE`s its keys one at a time (`betweenKeysMs` apart, so commands
+   * meet the slot half moved), then gives it to `to` on every node. Returns the keys moved.
+   */
+  async moveSlot(slot: number, from: number, to: number, betweenKeysMs = 0): Promise<string[]> {
+    const idOf = async (port: number) => String(await this.ask(port, 'CLUSTER', 'MYID'));
+    const [fromId, toId] = [await idOf(from), await idOf(to)];
+    await this.ask(to, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
+    await this.ask(from, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+    const moved: string[] = [];
+    for (;;) {
+      const [key] = (await this.ask(from, 'CLUSTER', 'GETKEYSINSLOT', slot, 1)) as string[];
+      if (key === undefined) break;
+      const auth = this.password ? ['AUTH', this.password] : [];
+      await this.ask(from, 'MIGRATE', '127.0.0.1', to, '', 0, 5000, ...auth, 'KEYS', key);
+      moved.push(key);
+      if (betweenKeysMs > 0) await new Promise((resolve) => setTimeout(resolve, betweenKeysMs));
+    }
+    for (const port of [to, from, ...this.nodes.filter((p) => p !== to && p !== from)])
+      await this.ask(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+    return moved;
+  }
+
   /** Calls of `command` a node ran since it started (0 if none), from `INFO commandstats`. */
   async calls(port: number, command: string): Promise<number> {
     const stats = String(await this.ask(port, 'INFO', 'commandstats'));

@@ -88,6 +88,8 @@ export interface BatchMessage {
 
 /** Told the outcome of its message: the script's result for it, or the call's error. @internal */
 export interface BatchReceiver {
+  /** Asked just before its message is written: `false` leaves it out (it settled meanwhile). */
+  writing(): boolean;
   answered(error: unknown, result?: unknown): void;
 }
 
@@ -101,23 +103,38 @@ interface Route {
   queued: Queued[];
 }
 
+/** The calls of a route sent one at a time: what waits for the one in flight, in order. */
+interface Lane {
+  client: Redis;
+  queued: Queued[];
+  busy: boolean;
+}
+
 /**
  * Collects what one tick publishes and sends it at the tick's end, per route, as few script calls
  * as the order allows (consecutive messages of one script, up to {@link MAX_PER_CALL}): one write
  * and one round trip instead of one per publish. Calls of a route are written in the order their
  * messages were added, on one connection, so a publisher's order holds.
+ *
+ * `oneCallAtATime` (a cluster): a route's next call is written only once its previous one is
+ * answered. A cluster client redirects a call by itself (`MOVED`, `ASK`) and sends one again later
+ * when the slot is half moved (`TRYAGAIN`, a key migrated and the other not yet): a later call
+ * written meanwhile could run first — out of publish order.
  * @internal
  */
 export class RedisPublishBatch {
   private routes = new Map<string, Route>();
   private scheduled = false;
+  private readonly lanes = new Map<string, Lane>();
+
+  constructor(private readonly oneCallAtATime = false) {}
 
   add(client: Redis, message: BatchMessage, receiver: BatchReceiver): void {
     const key = message.route ?? '';
     let route = this.routes.get(key);
     if (route && route.client !== client) {
       this.routes.delete(key);
-      send(route);
+      this.send(key, route);
       route = undefined;
     }
     if (!route) this.routes.set(key, (route = { client, queued: [] }));
@@ -128,16 +145,53 @@ export class RedisPublishBatch {
     process.nextTick(() => this.flush());
   }
 
-  /** Sends what is queued now (before the connection is closed), not at the tick's end. */
-  flush(): void {
+  /**
+   * Sends what is queued now, not at the tick's end; `everything` (the connection is about to
+   * close): also what waits behind a call in flight.
+   */
+  flush(everything = false): void {
     this.scheduled = false;
     const routes = this.routes;
     this.routes = new Map();
-    for (const route of routes.values()) send(route);
+    for (const [key, route] of routes) this.send(key, route);
+    if (!everything) return;
+    for (const [key, lane] of this.lanes) {
+      this.lanes.delete(key);
+      for (const part of parts(lane.queued)) call(lane.client, part);
+    }
+  }
+
+  private send(key: string, route: Route): void {
+    if (!this.oneCallAtATime) {
+      for (const part of parts(route.queued)) call(route.client, part);
+      return;
+    }
+    let lane = this.lanes.get(key);
+    if (!lane) this.lanes.set(key, (lane = { client: route.client, queued: [], busy: false }));
+    lane.client = route.client;
+    lane.queued.push(...route.queued);
+    if (!lane.busy) this.next(key, lane);
+  }
+
+  /** Writes the lane's next call; when it is answered, the one after. */
+  private next(key: string, lane: Lane): void {
+    if (lane.queued.length === 0) {
+      this.lanes.delete(key);
+      return;
+    }
+    const [part] = parts(lane.queued);
+    lane.queued.splice(0, part.length);
+    lane.busy = true;
+    call(lane.client, part, () => {
+      lane.busy = false;
+      if (this.lanes.get(key) === lane) this.next(key, lane);
+    });
   }
 }
 
-function send({ client, queued }: Route): void {
+/** The calls `queued` makes: consecutive messages of one script and shared arguments. */
+function parts(queued: Queued[]): Queued[][] {
+  const result: Queued[][] = [];
   for (let start = 0; start < queued.length;) {
     const { script, shared } = queued[start].message;
     let end = start + 1;
@@ -148,17 +202,16 @@ function send({ client, queued }: Route): void {
       queued[end].message.shared === shared
     )
       end++;
-    call(client, script, shared, queued.slice(start, end));
+    result.push(queued.slice(start, end));
     start = end;
   }
+  return result;
 }
 
-function call(
-  client: Redis,
-  script: BatchedScript,
-  shared: SharedArgs | undefined,
-  part: Queued[],
-): void {
+function call(client: Redis, queued: Queued[], answered?: () => void): void {
+  const part = queued.filter(({ receiver }) => receiver.writing());
+  if (part.length === 0) return answered?.();
+  const { script, shared } = part[0].message;
   const keys: string[] = [];
   const args: ScriptArg[] = shared ? shared.args() : [];
   if (script.routed) {
@@ -184,8 +237,14 @@ function call(
     reply = Promise.reject(error);
   }
   reply.then(
-    (results) => part.forEach(({ receiver }, i) => receiver.answered(null, results[i])),
-    (error: unknown) => part.forEach(({ receiver }) => receiver.answered(error)),
+    (results) => {
+      part.forEach(({ receiver }, i) => receiver.answered(null, results[i]));
+      answered?.();
+    },
+    (error: unknown) => {
+      part.forEach(({ receiver }) => receiver.answered(error));
+      answered?.();
+    },
   );
 }
 

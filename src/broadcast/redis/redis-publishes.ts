@@ -93,7 +93,7 @@ export class RedisPublishes {
   private pending = 0;
   private readonly inFlight = new Set<PendingPublish>();
   private measuring: Promise<void> | null = null;
-  private readonly batch = new RedisPublishBatch();
+  private readonly batch: RedisPublishBatch;
   private readonly deadlines = new DeadlineSweep<PendingPublish>((publish) =>
     this.deadlinePassed(publish),
   );
@@ -107,7 +107,11 @@ export class RedisPublishes {
     private readonly timeoutMs: number,
     private readonly maxPending: number,
     private readonly hooks: PublishHooks,
-  ) {}
+    /** A cluster: a route's next call waits for its previous one (see {@link RedisPublishBatch}). */
+    clustered = false,
+  ) {
+    this.batch = new RedisPublishBatch(clustered);
+  }
 
   /** Makes the live publish script callable on `client`; returns how to publish live with it. */
   static install(client: Redis): LivePublish {
@@ -122,7 +126,7 @@ export class RedisPublishes {
 
   /** Writes the publishes of this tick now: the transport closes, they go before its `QUIT`. */
   flush(): void {
-    this.batch.flush();
+    this.batch.flush(true);
   }
 
   /** Publishes so far written whose connection closed: nobody knows if Redis ran them. */
@@ -181,13 +185,8 @@ export class RedisPublishes {
           .then(again);
       else {
         const message = publish.send(this.clock.toRedis(publish.deadline));
-        const { node } = message;
-        // Never written while its master is down (its deadline rejects it, 'not-sent'); behind
-        // the publishes held before it, so their order holds.
-        if (node !== undefined && (this.held.has(node) || this.hooks.masterDown?.(node)))
-          return this.hold(node, publish);
-        this.inFlight.add(publish);
-        publish.written = this.clock.marginMs;
+        publish.node = message.node;
+        if (this.heldBack(publish)) return;
         this.batch.add(publisher, message, publish);
       }
     } catch (cause) {
@@ -195,6 +194,30 @@ export class RedisPublishes {
       this.release(publish);
       this.fail(publish, this.failed(publish.what, cause));
     }
+  }
+
+  /**
+   * Whether `publish` is held back rather than written: never while its master is down (its
+   * deadline rejects it, 'not-sent'), and behind the publishes held before it, so their order holds.
+   */
+  private heldBack(publish: PendingPublish): boolean {
+    const { node } = publish;
+    if (node === undefined || !(this.held.has(node) || this.hooks.masterDown?.(node))) return false;
+    this.hold(node, publish);
+    return true;
+  }
+
+  /** `publish`'s call is about to be written: whether it goes in it (see {@link BatchReceiver}). */
+  writing(publish: PendingPublish): boolean {
+    if (publish.settled) {
+      this.release(publish);
+      return false;
+    }
+    // Waited behind an earlier call of its route (a cluster) while its master went down.
+    if (this.heldBack(publish)) return false;
+    this.inFlight.add(publish);
+    publish.written = this.clock.marginMs;
+    return true;
   }
 
   /** Holds `publish` until its master's connection may be back (looked at every 100 ms). */
@@ -332,6 +355,8 @@ class PendingPublish implements BatchReceiver {
   written: number | null = null;
   /** The timer of the margin after the deadline, while written and unanswered. */
   late: NodeJS.Timeout | null = null;
+  /** On a cluster: the master its message goes to. */
+  node: string | undefined;
   resolve!: (id: string | undefined) => void;
   reject!: (reason: SsePublishError) => void;
 
@@ -341,6 +366,10 @@ class PendingPublish implements BatchReceiver {
     readonly deadline: number,
     readonly send: PublishSend,
   ) {}
+
+  writing(): boolean {
+    return this.owner.writing(this);
+  }
 
   answered(error: unknown, result?: unknown): void {
     this.owner.answered(this, error, result);

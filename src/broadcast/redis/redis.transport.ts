@@ -114,6 +114,7 @@ export class RedisTransport implements SseTransport {
             node,
           ) ?? false,
       },
+      isClusterConfig(this.config),
     );
     const probeKeys = new ProbeKeys(this.prefix);
     this.probe = new RedisHealthProbe(

@@ -1,0 +1,152 @@
+import { historyCounterOf } from '../../src/broadcast/history/history-counter.js';
+import { BroadcastService, SsePublishError } from '../../src/index.js';
+import { CapturingLogger } from '../helpers/capturing-logger.js';
+import { completeBlocks, dataOf } from '../helpers/last-event-id.js';
+import { startApp, type TestApp } from '../helpers/platforms.js';
+import { RawSseClient } from '../helpers/raw-sse-client.js';
+import { RedisClusterTopology } from '../helpers/redis-cluster.js';
+import { streamApp } from '../helpers/stream-app.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
+
+const PREFIX = 'reshard:';
+const CHANNEL = 'room:0';
+const PUBLISH_TIMEOUT = 2000;
+/** Pause between the keys of the slot as they migrate: commands meet the slot half moved. */
+const BETWEEN_KEYS_MS = 300;
+
+interface Outcome {
+  n: number;
+  id?: string;
+  error?: SsePublishError;
+}
+
+const ticksOf = (blocks: string[]) =>
+  blocks
+    .filter((block) => block.split('\n').includes('event: tick'))
+    .map((block) => ({
+      n: (JSON.parse(dataOf(block)!) as { n: number }).n,
+      id: /^id: (.*)$/m.exec(block)?.[1],
+    }));
+
+/**
+ * A history channel's slot moved to another master while it is published back to back: its id
+ * counter and its stream migrate key by key (`MIGRATE`), so publishes meet the slot half moved
+ * (`TRYAGAIN`, `ASK`) and then moved (`MOVED`); the worker's shard subscription is dropped by the
+ * old owner and made again on the new one.
+ */
+describe("Redis Cluster: a history channel's slot moves (its keys migrate) while it is published", () => {
+  let topology: RedisClusterTopology | undefined;
+  let worker: TestApp | undefined;
+  const clients: RawSseClient[] = [];
+
+  afterEach(async () => {
+    clients.forEach((client) => client.close());
+    await worker?.close();
+    await topology?.stop();
+  });
+
+  it('each publish resolves once, in publish order, stored, or rejects and is nowhere; the live stream gets every resolved one; a Last-Event-ID from before the move resumes exactly', async () => {
+    topology = await RedisClusterTopology.start({ masters: 3 });
+    const logger = new CapturingLogger();
+    worker = await startApp(
+      streamApp({
+        transport: {
+          type: 'redis',
+          cluster: { nodes: topology.startupNodes },
+          channelPrefix: PREFIX,
+          failFast: true,
+        },
+        history: { size: 10_000 },
+        publishTimeout: PUBLISH_TIMEOUT,
+      }) as never,
+      'express',
+      undefined,
+      logger,
+    );
+    const broadcast = worker.app.get(BroadcastService);
+    const open = async (lastEventId?: string) => {
+      const client = await RawSseClient.open(
+        `${worker!.url}/stream?channels=${CHANNEL}`,
+        lastEventId ? { 'Last-Event-ID': lastEventId } : {},
+      );
+      clients.push(client);
+      await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+      return client;
+    };
+    const live = await open();
+    const first = (await broadcast.publish(CHANNEL, { event: 'tick', data: { n: 0 } }))!;
+
+    const base = `${PREFIX}{history:${historyCounterOf(CHANNEL, 16)}}:`;
+    const owner = await topology.ownerOf(`${base}seq`);
+    const slot = Number(await topology.ask(owner, 'CLUSTER', 'KEYSLOT', `${base}seq`));
+    const target = (await topology.masters()).find((port) => port !== owner)!;
+
+    const outcomes: Outcome[] = [];
+    const settled: Promise<unknown>[] = [];
+    let publishing = true;
+    const publisher = (async () => {
+      for (let n = 1; publishing; n++) {
+        const outcome: Outcome = { n };
+        outcomes.push(outcome);
+        settled.push(
+          broadcast.publish(CHANNEL, { event: 'tick', data: { n } }).then(
+            (id) => (outcome.id = id),
+            (error: SsePublishError) => (outcome.error = error),
+          ),
+        );
+        await sleep(3);
+      }
+    })();
+    await sleep(300);
+    const moved = await topology.moveSlot(slot, owner, target, BETWEEN_KEYS_MS);
+    await sleep(1000);
+    publishing = false;
+    await publisher;
+    await Promise.all(settled);
+
+    expect(moved.sort()).toEqual([`${base}seq`, `${base}stream:${CHANNEL}`]);
+    expect(await topology.ownerOf(`${base}seq`)).toBe(target);
+    const resolved = outcomes.filter((o) => o.id !== undefined);
+    const rejected = outcomes.filter((o) => o.error);
+    console.log(
+      `history slot moved key by key (${BETWEEN_KEYS_MS} ms apart) under ${outcomes.length} ` +
+        `publishes: ${resolved.length} resolved, ${rejected.length} rejected ` +
+        `(${[...new Set(rejected.map((o) => `${o.error!.outcome}: ${o.error!.message}`))].join('; ')})`,
+    );
+    expect(resolved.length).toBeGreaterThan(outcomes.length / 2);
+    for (const { error } of rejected) expect(error).toBeInstanceOf(SsePublishError);
+
+    // The counter moved with the stream and went on from where it was: no id twice.
+    const ids = resolved.map((o) => o.id!);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    // The live stream: every resolved publish once, in publish order, nothing that rejected.
+    const expected = [{ n: 0, id: first }, ...resolved.map(({ n, id }) => ({ n, id }))];
+    await live.waitFor(
+      (c) => ticksOf(completeBlocks(c.raw)).length >= expected.length,
+      10_000,
+      'every resolved publish on the live stream',
+    );
+    await sleep(300); // a duplicate or a late rejected one would show now
+    const got = ticksOf(completeBlocks(live.raw));
+    expect(got.map(({ n }) => n)).toEqual(expected.map(({ n }) => n));
+    // A stream's id is its position over every counter it spans; the publish's id is in it.
+    got.forEach(({ id }, i) => expect(id).toContain(expected[i].id));
+
+    // History on the new owner: a client that saw only the first event resumes exactly.
+    const resumed = await open(got[0].id);
+    const replayed = completeBlocks(resumed.raw);
+    const ready = replayed.find((block) => block.split('\n').includes('event: ready'))!;
+    expect((JSON.parse(dataOf(ready)!) as { replayGap: boolean }).replayGap).toBe(false);
+    expect(ticksOf(replayed).map(({ n }) => n)).toEqual(expected.slice(1).map(({ n }) => n));
+
+    // The transport followed the move: live publishes reach the stream again.
+    await waitUntil(() => broadcast.transportState === 'up', 'up', 5000);
+    const after = (await broadcast.publish(CHANNEL, { event: 'tick', data: { n: -1 } }))!;
+    await live.waitFor(
+      (c) => ticksOf(completeBlocks(c.raw)).some((t) => t.id?.includes(after)),
+      5000,
+      'the publish after the move',
+    );
+  }, 90_000);
+});
