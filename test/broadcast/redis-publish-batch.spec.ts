@@ -122,12 +122,18 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
   });
 
   it.each([
-    { oneCallAtATime: true, bAfterA: true, how: 'only once the previous one is answered' },
-    { oneCallAtATime: false, bAfterA: false, how: 'at once' },
+    {
+      oneCallAtATime: true,
+      routed: false,
+      bAfterA: true,
+      how: 'only once the previous is answered',
+    },
+    { oneCallAtATime: true, routed: true, bAfterA: false, how: 'at once (one key named)' },
+    { oneCallAtATime: false, routed: false, bAfterA: false, how: 'at once' },
   ])(
-    "oneCallAtATime $oneCallAtATime: a route's next call is written $how; another route's at once",
-    async ({ oneCallAtATime, bAfterA }) => {
-      const script = new BatchedScript('testLane', 'return ARGV[1]', 0, 1);
+    "oneCallAtATime $oneCallAtATime, routed $routed: a route's next call is written $how; another route's at once",
+    async ({ oneCallAtATime, routed, bAfterA }) => {
+      const script = new BatchedScript(`testLane${routed}`, 'return ARGV[1]', 1, 1, [], routed);
       script.install(client);
       const log: string[] = [];
       const send = client.sendCommand.bind(client);
@@ -144,7 +150,7 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
           new Promise((resolve) =>
             batch.add(
               client,
-              { script, keys: [], args: [arg], route },
+              { script, keys: [`{lane}${arg}`], args: [arg], route },
               { writing: () => true, answered: resolve },
             ),
           );

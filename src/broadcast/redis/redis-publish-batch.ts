@@ -54,6 +54,14 @@ return results
 `;
   }
 
+  /**
+   * Whether a call of it can name keys of a slot that is half moved (some of them migrated):
+   * Redis Cluster then answers `TRYAGAIN` and the client sends the call again later by itself.
+   */
+  get mayBeSentAgain(): boolean {
+    return !this.routed && this.keysPerMessage > 0;
+  }
+
   /** Makes the script callable on `client` (the caller passes the number of keys). */
   install(client: Redis): void {
     client.defineCommand(this.command, { lua: this.lua });
@@ -117,9 +125,10 @@ interface Lane {
  * messages were added, on one connection, so a publisher's order holds.
  *
  * `oneCallAtATime` (a cluster): a route's next call is written only once its previous one is
- * answered. A cluster client redirects a call by itself (`MOVED`, `ASK`) and sends one again later
- * when the slot is half moved (`TRYAGAIN`, a key migrated and the other not yet): a later call
- * written meanwhile could run first — out of publish order.
+ * answered, if its calls name several keys. A cluster client redirects a call by itself (`MOVED`,
+ * `ASK`, at once and in order) and sends one again 100 ms later when its keys' slot is half moved
+ * (`TRYAGAIN`: a key migrated and another not yet): a later call written meanwhile could run
+ * first — out of publish order. A call naming one key (or none) never gets `TRYAGAIN`.
  * @internal
  */
 export class RedisPublishBatch {
@@ -162,7 +171,7 @@ export class RedisPublishBatch {
   }
 
   private send(key: string, route: Route): void {
-    if (!this.oneCallAtATime) {
+    if (!this.oneCallAtATime || !route.queued[0].message.script.mayBeSentAgain) {
       for (const part of parts(route.queued)) call(route.client, part);
       return;
     }
