@@ -44,6 +44,7 @@ describe('RedisHistory: the store behind what the worker saw, per counter', () =
         client,
         history.publishMessage(channel, Buffer.from('data: x\n\n'), undefined, Date.now() + 60_000),
         {
+          settled: false,
           writing: () => true,
           answered: (error, result) => {
             if (error) return reject(error);

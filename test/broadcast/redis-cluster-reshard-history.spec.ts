@@ -83,9 +83,9 @@ describe("Redis Cluster: a history channel's slot moves (its keys migrate) while
 
     const outcomes: Outcome[] = [];
     const settled: Promise<unknown>[] = [];
-    let publishing = true;
+    const control = { publishing: true };
     const publisher = (async () => {
-      for (let n = 1; publishing; n++) {
+      for (let n = 1; control.publishing; n++) {
         const outcome: Outcome = { n };
         outcomes.push(outcome);
         settled.push(
@@ -100,7 +100,7 @@ describe("Redis Cluster: a history channel's slot moves (its keys migrate) while
     await sleep(300);
     const moved = await topology.moveSlot(slot, owner, target, BETWEEN_KEYS_MS);
     await sleep(1000);
-    publishing = false;
+    control.publishing = false;
     await publisher;
     await Promise.all(settled);
 

@@ -40,6 +40,7 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
         (message) =>
           new Promise((resolve, reject) =>
             batch.add(client, message, {
+              settled: false,
               writing: () => true,
               answered: (error, result) => (error ? reject(error) : resolve(result)),
             }),
@@ -151,7 +152,7 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
             batch.add(
               client,
               { script, keys: [`{lane}${arg}`], args: [arg], route },
-              { writing: () => true, answered: resolve },
+              { settled: false, writing: () => true, answered: resolve },
             ),
           );
         const a = add('a', 'r');
@@ -166,6 +167,34 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
     },
   );
 
+  it('behind a call Redis does not answer, keeps only what has not settled (bounded while it hangs)', async () => {
+    const script = new BatchedScript('testHung', 'return 1', 1, 1);
+    const answers: ((results: unknown[]) => void)[] = [];
+    const hung = {
+      testHung: () => new Promise<unknown[]>((resolve) => answers.push(resolve)),
+    } as unknown as Redis;
+    const batch = new RedisPublishBatch(true);
+    const written: string[] = [];
+    const add = (arg: string, settled: boolean) =>
+      batch.add(
+        hung,
+        { script, keys: ['{hung}k'], args: [arg], route: 'r' },
+        { settled, writing: () => !settled && written.push(arg) > 0, answered: () => undefined },
+      );
+    add('first', false);
+    const tick = () => new Promise((resolve) => process.nextTick(resolve));
+    await tick();
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 500; i++) add(`${round}:${i}`, !(round === 19 && i === 499));
+      await tick();
+    }
+    expect(batch.waiting).toBeLessThanOrEqual(1000);
+    answers[0]([1]);
+    await tick();
+    await tick();
+    expect(written).toEqual(['first', '19:499']);
+  });
+
   it('gives every message of a call the error of the call', async () => {
     const script = new BatchedScript('testFails', 'return redis.call("INCR", "no", "such")', 0, 1);
     script.install(client);
@@ -177,7 +206,7 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
             batch.add(
               client,
               { script, keys: [], args: [arg] },
-              { writing: () => true, answered: resolve },
+              { settled: false, writing: () => true, answered: resolve },
             ),
           ),
       ),

@@ -96,6 +96,8 @@ export interface BatchMessage {
 
 /** Told the outcome of its message: the script's result for it, or the call's error. @internal */
 export interface BatchReceiver {
+  /** Settled before it was written (its deadline passed): it will not be. */
+  readonly settled: boolean;
   /** Asked just before its message is written: `false` leaves it out (it settled meanwhile). */
   writing(): boolean;
   answered(error: unknown, result?: unknown): void;
@@ -116,6 +118,8 @@ interface Lane {
   client: Redis;
   queued: Queued[];
   busy: boolean;
+  /** How many were queued after it last dropped the settled ones (at least a call's worth). */
+  kept: number;
 }
 
 /**
@@ -137,6 +141,13 @@ export class RedisPublishBatch {
   private readonly lanes = new Map<string, Lane>();
 
   constructor(private readonly oneCallAtATime = false) {}
+
+  /** Messages waiting behind a call in flight. */
+  get waiting(): number {
+    let waiting = 0;
+    for (const lane of this.lanes.values()) waiting += lane.queued.length;
+    return waiting;
+  }
 
   add(client: Redis, message: BatchMessage, receiver: BatchReceiver): void {
     const key = message.route ?? '';
@@ -176,9 +187,19 @@ export class RedisPublishBatch {
       return;
     }
     let lane = this.lanes.get(key);
-    if (!lane) this.lanes.set(key, (lane = { client: route.client, queued: [], busy: false }));
+    if (!lane)
+      this.lanes.set(
+        key,
+        (lane = { client: route.client, queued: [], busy: false, kept: MAX_PER_CALL }),
+      );
     lane.client = route.client;
-    lane.queued.push(...route.queued);
+    for (const queued of route.queued) lane.queued.push(queued);
+    // Behind a call Redis does not answer (it hangs), what waits reaches its deadline and
+    // settles: drop it rather than keep every message published meanwhile.
+    if (lane.queued.length > 2 * lane.kept) {
+      lane.queued = lane.queued.filter(({ receiver }) => !receiver.settled);
+      lane.kept = Math.max(MAX_PER_CALL, lane.queued.length);
+    }
     if (!lane.busy) this.next(key, lane);
   }
 
