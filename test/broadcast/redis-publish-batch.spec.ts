@@ -174,12 +174,12 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
       testHung: () => new Promise<unknown[]>((resolve) => answers.push(resolve)),
     } as unknown as Redis;
     const batch = new RedisPublishBatch(true);
-    const written: string[] = [];
+    const sent: string[] = [];
     const add = (arg: string, settled: boolean) =>
       batch.add(
         hung,
         { script, keys: ['{hung}k'], args: [arg], route: 'r' },
-        { settled, writing: () => !settled && written.push(arg) > 0, answered: () => undefined },
+        { settled, writing: () => !settled && sent.push(arg) > 0, answered: () => undefined },
       );
     add('first', false);
     const tick = () => new Promise((resolve) => process.nextTick(resolve));
@@ -192,7 +192,7 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
     answers[0]([1]);
     await tick();
     await tick();
-    expect(written).toEqual(['first', '19:499']);
+    expect(sent).toEqual(['first', '19:499']);
   });
 
   it('gives every message of a call the error of the call', async () => {

@@ -111,6 +111,17 @@ export function installClusterPublish(
   const script = CLUSTER_LIVE[sharded ? 'SPUBLISH' : 'PUBLISH'];
   script.install(publisher);
   const cluster = publisher as unknown as Cluster;
+  const connections = new Map<string, Redis>();
+  const connectionOf = (node: string) => {
+    let connection = connections.get(node);
+    // A node the client dropped (it left the slot map) ends; one that is back is a new connection.
+    if (!connection || connection.status === 'end') {
+      connection = masterConnection(cluster, node);
+      if (connection) connections.set(node, connection);
+      else connections.delete(node);
+    }
+    return connection;
+  };
   return {
     message: (channel, message, deadline) => {
       const slot = keySlot(channel);
@@ -123,9 +134,15 @@ export function installClusterPublish(
         args: [message, deadline],
         route: node ?? `slot ${slot}`,
         node,
+        connection: node === undefined ? undefined : connectionOf(node),
       };
     },
   };
+}
+
+/** The cluster client's connection to master `node` (`host:port`), if it has one. */
+function masterConnection(cluster: Cluster, node: string): Redis | undefined {
+  return cluster.nodes('master').find(({ options }) => `${options.host}:${options.port}` === node);
 }
 
 /**

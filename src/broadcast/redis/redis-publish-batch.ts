@@ -14,9 +14,13 @@ const MAX_PER_CALL = 500;
  * the same for every message of a call and sent once, first (see {@link SharedArgs}).
  *
  * `routed`: the messages' keys travel in `ARGV` (in front of each message's own arguments) and the
- * call names one key, its first message's, only so that a cluster runs it on that key's master. A
- * Redis Cluster refuses a call whose named keys span slots, but lets a script without flags reach
- * any key or shard channel of the node it runs on: one call then carries a whole master's messages.
+ * call is written to their master's connection (`BatchMessage.connection`) naming no key — or,
+ * without one, names its first message's key so that the cluster client routes it there. A Redis
+ * Cluster refuses a call whose named keys span slots, but lets a script without flags reach any
+ * key or shard channel of the node it runs on: one call then carries a whole master's messages.
+ * Naming no key also keeps a call on the master the slot map names while a slot migrates: a named
+ * key absent there would send it on to the importing node (`ASK`), whose `SPUBLISH` reaches no
+ * subscriber until the move ends.
  * @internal
  */
 export class BatchedScript {
@@ -92,6 +96,11 @@ export interface BatchMessage {
   route?: string;
   /** On a cluster: the master (`host:port`) the call goes to, so a publish waits while it is down. */
   node?: string;
+  /**
+   * A `routed` message: the connection to its master, written to directly with no key named (see
+   * {@link BatchedScript}); unset: the call names its first message's key and the client routes it.
+   */
+  connection?: Redis;
 }
 
 /** Told the outcome of its message: the script's result for it, or the call's error. @internal */
@@ -241,11 +250,15 @@ function parts(queued: Queued[]): Queued[][] {
 function call(client: Redis, queued: Queued[], answered?: () => void): void {
   const part = queued.filter(({ receiver }) => receiver.writing());
   if (part.length === 0) return answered?.();
-  const { script, shared } = part[0].message;
+  const { script, shared, connection } = part[0].message;
   const keys: string[] = [];
   const args: ScriptArg[] = shared ? shared.args() : [];
+  if (script.routed && connection) {
+    if (!(script.command in connection)) script.install(connection);
+    client = connection;
+  }
   if (script.routed) {
-    keys.push(part[0].message.keys[0]);
+    if (!connection) keys.push(part[0].message.keys[0]);
     for (const { message } of part) {
       for (const key of message.keys) args.push(key);
       for (const arg of message.args) args.push(arg);
