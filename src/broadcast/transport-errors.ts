@@ -1,3 +1,5 @@
+import { describeError } from '../connection/index.js';
+
 /**
  * Something a transport could not do; the base of its errors. `timedOut` tells a transport that
  * gave up waiting (Redis unreachable past `publishTimeout`) from one that was refused (a Redis
@@ -9,9 +11,24 @@ export class SseTransportError extends Error {
   readonly timedOut: boolean;
 
   constructor(message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options.cause === undefined ? undefined : { cause: safeCause(options.cause) });
     this.timedOut = options.timedOut ?? false;
   }
+}
+
+/**
+ * What a transport error keeps as its `cause`: a transport error as it is; any other error only by
+ * name, message and stack (credentials in URLs hidden), none of its fields — the Redis client
+ * attaches the command that failed (an `AUTH`'s password among its arguments), and a cluster its
+ * last node's error, which Node prints with the error.
+ */
+function safeCause(cause: unknown): unknown {
+  if (cause instanceof SseTransportError) return cause;
+  const { message, stack } = describeError(cause);
+  const safe = new Error(message);
+  if (cause instanceof Error) safe.name = cause.name;
+  safe.stack = stack ?? `${safe.name}: ${message}`;
+  return safe;
 }
 
 /** The class of a transport error (how a caller picks which one to raise). */

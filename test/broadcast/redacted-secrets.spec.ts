@@ -1,11 +1,12 @@
+import { inspect } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { RedisTransport, SseModule, type SseLogger } from '../../src/index.js';
+import { RedisTransport, SseConnectError, SseModule, type SseLogger } from '../../src/index.js';
 import { createTransport } from '../../src/broadcast/index.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
 import { startApp } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
-import { freePort } from '../helpers/redis-server.js';
+import { freePort, OwnRedisServer } from '../helpers/redis-server.js';
 import { waitUntil } from '../helpers/wait.js';
 import { CREDENTIALED_URL, LeakyEndpoint, SECRET } from '../fixtures/leaky-endpoint.js';
 
@@ -74,6 +75,31 @@ describe('secrets never reach errors or logs', () => {
       expectNoSecret(lines.join('\n'));
     } finally {
       await transport.close();
+    }
+  });
+
+  it('a failFast startup refused for a wrong password names it nowhere: not in the error, nor in its cause (the client attaches the AUTH command)', async () => {
+    const server = await OwnRedisServer.start(['--requirepass', 'right-password']);
+    const transport = new RedisTransport({
+      url: `redis://user:${SECRET}@127.0.0.1:${server.port}`,
+      publishTimeout: 500,
+      failFast: true,
+    });
+    try {
+      const failure = await transport
+        .start(() => undefined, new CapturingLogger())
+        .then(
+          () => new Error('started'),
+          (thrown: Error) => thrown,
+        );
+      expect(failure).toBeInstanceOf(SseConnectError);
+      // Refused, not timed out: at once, with Redis's refusal as the cause.
+      expect((failure as SseConnectError).timedOut).toBe(false);
+      expect(String((failure.cause as Error).message)).toMatch(/^WRONGPASS/);
+      expectNoSecret(inspect(failure, { depth: 10 }));
+    } finally {
+      await transport.close();
+      await server.kill();
     }
   });
 

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Cluster } from 'ioredis';
 import { createServer } from 'node:http';
 import {
@@ -263,6 +264,9 @@ describe('Redis transport on a cluster with a password', () => {
     }).catch((error: unknown) => error)) as Error;
     expect(failure).toBeInstanceOf(SseConnectError);
     expect(failure.message).toMatch(/^Redis transport: could not connect to Redis within 1000 ms/);
-    expect(failure.message).not.toContain('s3cret');
+    expect(failure.message).toMatch(/WRONGPASS/);
+    expect((failure as SseConnectError).timedOut).toBe(false);
+    // Nor anything Node prints with it: its cause, with the client's fields (the AUTH command).
+    expect(inspect(failure, { depth: 10 })).not.toContain('s3cret');
   });
 });

@@ -175,7 +175,13 @@ export class RedisConnections {
   /** Waits until both connections are ready, up to the timeout; else closes and rejects. */
   private async connected(): Promise<void> {
     let lastError: Error | undefined;
-    const noteError = (error: Error) => (lastError = error);
+    let refusedLogin: (refused: 'refused') => void = () => undefined;
+    const refused = new Promise<'refused'>((resolve) => (refusedLogin = resolve));
+    const noteError = (error: Error) => {
+      const refusal = loginRefusal(error);
+      lastError = refusal ?? error;
+      if (refusal) refusedLogin('refused');
+    };
     const clients = [this.publisher, this.subscriber];
     clients.forEach((client) => client.on('error', noteError));
     let timer: NodeJS.Timeout | undefined;
@@ -183,8 +189,10 @@ export class RedisConnections {
       timer = setTimeout(() => resolve(false), this.timeoutMs);
     });
     const ready = Promise.all(clients.map(whenReady)).then(() => true);
+    let outcome: boolean | 'refused';
     try {
-      if (await Promise.race([ready, timedOut])) return;
+      outcome = await Promise.race([ready, timedOut, refused]);
+      if (outcome === true) return;
     } finally {
       clearTimeout(timer);
       clients.forEach((client) => client.off('error', noteError));
@@ -193,7 +201,7 @@ export class RedisConnections {
     const why = lastError ? `: ${describeError(lastError).message}` : '';
     throw new SseConnectError(BROADCAST_MESSAGES.redisConnectFailed(this.timeoutMs, why), {
       cause: lastError,
-      timedOut: true,
+      timedOut: outcome !== 'refused',
     });
   }
 
@@ -267,4 +275,18 @@ export class RedisConnections {
 function whenReady(client: Redis): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => client.once('ready', () => resolve()));
+}
+
+/** Redis's refusals of a login: waiting longer will not change them. */
+const LOGIN_REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password/i;
+
+/**
+ * The login refusal behind a connection error, if it is one: the error itself, or on a cluster
+ * the last node's error behind "Failed to refresh slots cache".
+ */
+function loginRefusal(error: Error): Error | undefined {
+  const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError;
+  for (const candidate of [error, nodeError])
+    if (candidate instanceof Error && LOGIN_REFUSED.test(candidate.message)) return candidate;
+  return undefined;
 }
