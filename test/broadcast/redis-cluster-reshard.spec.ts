@@ -47,184 +47,192 @@ describe('Redis Cluster: a slot that moves (its keys migrate) while its channel 
     await topology?.stop();
   });
 
-  it('each publish resolves once, in publish order, stored, or rejects and is nowhere; the live stream gets every resolved one; a Last-Event-ID from before the move resumes exactly', async () => {
-    topology = await RedisClusterTopology.start({ masters: 3 });
-    const logger = new CapturingLogger();
-    worker = await startApp(
-      streamApp({
-        transport: {
-          type: 'redis',
-          cluster: { nodes: topology.startupNodes },
-          channelPrefix: PREFIX,
-          failFast: true,
-        },
-        history: { size: 10_000 },
-        publishTimeout: PUBLISH_TIMEOUT,
-      }) as never,
-      'express',
-      undefined,
-      logger,
-    );
-    const broadcast = worker.app.get(BroadcastService);
-    const open = async (lastEventId?: string) => {
-      const client = await RawSseClient.open(
-        `${worker!.url}/stream?channels=${CHANNEL}`,
-        lastEventId ? { 'Last-Event-ID': lastEventId } : {},
+  it.each(['target', 'source'] as const)(
+    'history, the move ended on the %s first: each publish resolves once, in publish order, stored, or rejects and is nowhere; the live stream gets every resolved one; a Last-Event-ID from before the move resumes exactly',
+    async (endsOn) => {
+      topology = await RedisClusterTopology.start({ masters: 3 });
+      const logger = new CapturingLogger();
+      worker = await startApp(
+        streamApp({
+          transport: {
+            type: 'redis',
+            cluster: { nodes: topology.startupNodes },
+            channelPrefix: PREFIX,
+            failFast: true,
+          },
+          history: { size: 10_000 },
+          publishTimeout: PUBLISH_TIMEOUT,
+        }) as never,
+        'express',
+        undefined,
+        logger,
       );
-      clients.push(client);
-      await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
-      return client;
-    };
-    const live = await open();
-    const first = (await broadcast.publish(CHANNEL, { event: 'tick', data: { n: 0 } }))!;
-
-    const base = `${PREFIX}{history:${historyCounterOf(CHANNEL, 16)}}:`;
-    const owner = await topology.ownerOf(`${base}seq`);
-    const slot = Number(await topology.ask(owner, 'CLUSTER', 'KEYSLOT', `${base}seq`));
-    const target = (await topology.masters()).find((port) => port !== owner)!;
-
-    const outcomes: Outcome[] = [];
-    const settled: Promise<unknown>[] = [];
-    const control = { publishing: true };
-    const publisher = (async () => {
-      for (let n = 1; control.publishing; n++) {
-        const outcome: Outcome = { n };
-        outcomes.push(outcome);
-        settled.push(
-          broadcast.publish(CHANNEL, { event: 'tick', data: { n } }).then(
-            (id) => (outcome.id = id),
-            (error: SsePublishError) => (outcome.error = error),
-          ),
+      const broadcast = worker.app.get(BroadcastService);
+      const open = async (lastEventId?: string) => {
+        const client = await RawSseClient.open(
+          `${worker!.url}/stream?channels=${CHANNEL}`,
+          lastEventId ? { 'Last-Event-ID': lastEventId } : {},
         );
-        await sleep(3);
-      }
-    })();
-    await sleep(300);
-    const moved = await topology.moveSlot(slot, owner, target, BETWEEN_KEYS_MS);
-    await sleep(1000);
-    control.publishing = false;
-    await publisher;
-    await Promise.all(settled);
+        clients.push(client);
+        await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+        return client;
+      };
+      const live = await open();
+      const first = (await broadcast.publish(CHANNEL, { event: 'tick', data: { n: 0 } }))!;
 
-    expect(moved.sort()).toEqual([`${base}seq`, `${base}stream:${CHANNEL}`]);
-    expect(await topology.ownerOf(`${base}seq`)).toBe(target);
-    const resolved = outcomes.filter((o) => o.id !== undefined);
-    const rejected = outcomes.filter((o) => o.error);
-    console.log(
-      `history slot moved key by key (${BETWEEN_KEYS_MS} ms apart) under ${outcomes.length} ` +
-        `publishes: ${resolved.length} resolved, ${rejected.length} rejected ` +
-        `(${[...new Set(rejected.map((o) => `${o.error!.outcome}: ${o.error!.message}`))].join('; ')})`,
-    );
-    expect(resolved.length).toBeGreaterThan(outcomes.length / 2);
-    for (const { error } of rejected) expect(error).toBeInstanceOf(SsePublishError);
+      const base = `${PREFIX}{history:${historyCounterOf(CHANNEL, 16)}}:`;
+      const owner = await topology.ownerOf(`${base}seq`);
+      const slot = Number(await topology.ask(owner, 'CLUSTER', 'KEYSLOT', `${base}seq`));
+      const target = (await topology.masters()).find((port) => port !== owner)!;
 
-    // The counter moved with the stream and went on from where it was: no id twice.
-    const ids = resolved.map((o) => o.id!);
-    expect(new Set(ids).size).toBe(ids.length);
+      const outcomes: Outcome[] = [];
+      const settled: Promise<unknown>[] = [];
+      const control = { publishing: true };
+      const publisher = (async () => {
+        for (let n = 1; control.publishing; n++) {
+          const outcome: Outcome = { n };
+          outcomes.push(outcome);
+          settled.push(
+            broadcast.publish(CHANNEL, { event: 'tick', data: { n } }).then(
+              (id) => (outcome.id = id),
+              (error: SsePublishError) => (outcome.error = error),
+            ),
+          );
+          await sleep(3);
+        }
+      })();
+      await sleep(300);
+      const moved = await topology.moveSlot(slot, owner, target, BETWEEN_KEYS_MS, endsOn);
+      await sleep(1000);
+      control.publishing = false;
+      await publisher;
+      await Promise.all(settled);
 
-    // The live stream: every resolved publish once, in publish order, nothing that rejected.
-    const expected = [{ n: 0, id: first }, ...resolved.map(({ n, id }) => ({ n, id }))];
-    await live.waitFor(
-      (c) => ticksOf(completeBlocks(c.raw)).length >= expected.length,
-      10_000,
-      'every resolved publish on the live stream',
-    );
-    await sleep(300); // a duplicate or a late rejected one would show now
-    const got = ticksOf(completeBlocks(live.raw));
-    expect(got.map(({ n }) => n)).toEqual(expected.map(({ n }) => n));
-    // A stream's id is its position over every counter it spans; the publish's id is in it.
-    got.forEach(({ id }, i) => expect(id).toContain(expected[i].id));
+      expect(moved.sort()).toEqual([`${base}seq`, `${base}stream:${CHANNEL}`]);
+      expect(await topology.ownerOf(`${base}seq`)).toBe(target);
+      const resolved = outcomes.filter((o) => o.id !== undefined);
+      const rejected = outcomes.filter((o) => o.error);
+      console.log(
+        `history slot moved key by key (${BETWEEN_KEYS_MS} ms apart) under ${outcomes.length} ` +
+          `publishes: ${resolved.length} resolved, ${rejected.length} rejected ` +
+          `(${[...new Set(rejected.map((o) => `${o.error!.outcome}: ${o.error!.message}`))].join('; ')})`,
+      );
+      expect(resolved.length).toBeGreaterThan(outcomes.length / 2);
+      for (const { error } of rejected) expect(error).toBeInstanceOf(SsePublishError);
 
-    // History on the new owner: a client that saw only the first event resumes exactly.
-    const resumed = await open(got[0].id);
-    const replayed = completeBlocks(resumed.raw);
-    const ready = replayed.find((block) => block.split('\n').includes('event: ready'))!;
-    expect((JSON.parse(dataOf(ready)!) as { replayGap: boolean }).replayGap).toBe(false);
-    expect(ticksOf(replayed).map(({ n }) => n)).toEqual(expected.slice(1).map(({ n }) => n));
+      // The counter moved with the stream and went on from where it was: no id twice.
+      const ids = resolved.map((o) => o.id!);
+      expect(new Set(ids).size).toBe(ids.length);
 
-    // The transport followed the move: live publishes reach the stream again.
-    await waitUntil(() => broadcast.transportState === 'up', 'up', 5000);
-    const after = (await broadcast.publish(CHANNEL, { event: 'tick', data: { n: -1 } }))!;
-    await live.waitFor(
-      (c) => ticksOf(completeBlocks(c.raw)).some((t) => t.id?.includes(after)),
-      5000,
-      'the publish after the move',
-    );
-  }, 90_000);
-  it("a live-only channel's slot, with keys of the app in it: while it migrates publishes still reach the subscribers on the old owner; after, a miss only in the logged live gap", async () => {
-    topology = await RedisClusterTopology.start({ masters: 3 });
-    const logger = new CapturingLogger();
-    worker = await startApp(
-      streamApp({
-        transport: {
-          type: 'redis',
-          cluster: { nodes: topology.startupNodes },
-          channelPrefix: PREFIX,
-          failFast: true,
-        },
-        publishTimeout: PUBLISH_TIMEOUT,
-      }) as never,
-      'express',
-      undefined,
-      logger,
-    );
-    const broadcast = worker.app.get(BroadcastService);
-    const channel = 'live-0';
-    const live = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);
-    clients.push(live);
-    await live.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
-    const slot = keySlot(`${PREFIX}${channel}`);
-    const owner = await topology.ownerOf(`${PREFIX}${channel}`);
-    const target = (await topology.masters()).find((port) => port !== owner)!;
-    // Keys of the app that share the channel's slot: the slot takes a while to move.
-    const appKeys: string[] = [];
-    for (let i = 0; appKeys.length < 3; i++)
-      if (keySlot(`app:${i}`) === slot) appKeys.push(`app:${i}`);
-    for (const key of appKeys) await topology.ask(owner, 'SET', key, 'x');
+      // The live stream: every resolved publish once, in publish order, nothing that rejected.
+      const expected = [{ n: 0, id: first }, ...resolved.map(({ n, id }) => ({ n, id }))];
+      await live.waitFor(
+        (c) => ticksOf(completeBlocks(c.raw)).length >= expected.length,
+        10_000,
+        'every resolved publish on the live stream',
+      );
+      await sleep(300); // a duplicate or a late rejected one would show now
+      const got = ticksOf(completeBlocks(live.raw));
+      expect(got.map(({ n }) => n)).toEqual(expected.map(({ n }) => n));
+      // A stream's id is its position over every counter it spans; the publish's id is in it.
+      got.forEach(({ id }, i) => expect(id).toContain(expected[i].id));
 
-    const outcomes: (Outcome & { at: number })[] = [];
-    const settled: Promise<unknown>[] = [];
-    const control = { publishing: true };
-    const publisher = (async () => {
-      for (let n = 0; control.publishing; n++) {
-        const outcome: Outcome & { at: number } = { n, at: Date.now() };
-        outcomes.push(outcome);
-        settled.push(
-          broadcast.publish(channel, { event: 'tick', data: { n } }).then(
-            (id) => (outcome.id = id ?? ''),
-            (error: SsePublishError) => (outcome.error = error),
-          ),
-        );
-        await sleep(5);
-      }
-    })();
-    await sleep(200);
-    const movingAt = Date.now();
-    await topology.moveSlot(slot, owner, target, BETWEEN_KEYS_MS);
-    const movedAt = Date.now();
-    await sleep(1000);
-    control.publishing = false;
-    await publisher;
-    await Promise.all(settled);
-    await sleep(300);
+      // History on the new owner: a client that saw only the first event resumes exactly.
+      const resumed = await open(got[0].id);
+      const replayed = completeBlocks(resumed.raw);
+      const ready = replayed.find((block) => block.split('\n').includes('event: ready'))!;
+      expect((JSON.parse(dataOf(ready)!) as { replayGap: boolean }).replayGap).toBe(false);
+      expect(ticksOf(replayed).map(({ n }) => n)).toEqual(expected.slice(1).map(({ n }) => n));
 
-    const got = live.events
-      .filter((e) => e.event === 'tick')
-      .map((e) => (JSON.parse(e.data) as { n: number }).n);
-    const resolved = outcomes.filter((o) => o.id !== undefined);
-    const missing = resolved.filter(({ n }) => !got.includes(n));
-    const gapLogged = logger.messages('warn').some((m) => /may have missed events/.test(m));
-    console.log(
-      `live slot moved (${appKeys.length} keys, ${movedAt - movingAt} ms): ${outcomes.length} ` +
-        `publishes, ${resolved.length} resolved, ${missing.length} resolved and missing ` +
-        `(live gap logged: ${gapLogged}), rejected: ` +
-        `${[...new Set(outcomes.filter((o) => o.error).map((o) => o.error!.outcome))].join(', ')}`,
-    );
-    expect(got).toEqual([...new Set(got)].sort((a, b) => a - b));
-    expect(got.filter((n) => outcomes[n].error)).toEqual([]);
-    // While the slot migrated (its keys moving), nothing resolved was lost.
-    expect(missing.filter((o) => o.at < movedAt - 100).map((o) => o.n)).toEqual([]);
-    expect(missing.length === 0 || gapLogged).toBe(true);
-    expect(got.some((n) => outcomes[n].at > movedAt)).toBe(true);
-  }, 90_000);
+      // The transport followed the move: live publishes reach the stream again.
+      await waitUntil(() => broadcast.transportState === 'up', 'up', 5000);
+      const after = (await broadcast.publish(CHANNEL, { event: 'tick', data: { n: -1 } }))!;
+      await live.waitFor(
+        (c) => ticksOf(completeBlocks(c.raw)).some((t) => t.id?.includes(after)),
+        5000,
+        'the publish after the move',
+      );
+    },
+    90_000,
+  );
+  it.each(['target', 'source'] as const)(
+    "a live-only channel's slot, with keys of the app in it, the move ended on the %s first: while it migrates publishes still reach the subscribers on the old owner; after, a miss only in the logged live gap",
+    async (endsOn) => {
+      topology = await RedisClusterTopology.start({ masters: 3 });
+      const logger = new CapturingLogger();
+      worker = await startApp(
+        streamApp({
+          transport: {
+            type: 'redis',
+            cluster: { nodes: topology.startupNodes },
+            channelPrefix: PREFIX,
+            failFast: true,
+          },
+          publishTimeout: PUBLISH_TIMEOUT,
+        }) as never,
+        'express',
+        undefined,
+        logger,
+      );
+      const broadcast = worker.app.get(BroadcastService);
+      const channel = 'live-0';
+      const live = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);
+      clients.push(live);
+      await live.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+      const slot = keySlot(`${PREFIX}${channel}`);
+      const owner = await topology.ownerOf(`${PREFIX}${channel}`);
+      const target = (await topology.masters()).find((port) => port !== owner)!;
+      // Keys of the app that share the channel's slot: the slot takes a while to move.
+      const appKeys: string[] = [];
+      for (let i = 0; appKeys.length < 3; i++)
+        if (keySlot(`app:${i}`) === slot) appKeys.push(`app:${i}`);
+      for (const key of appKeys) await topology.ask(owner, 'SET', key, 'x');
+
+      const outcomes: (Outcome & { at: number })[] = [];
+      const settled: Promise<unknown>[] = [];
+      const control = { publishing: true };
+      const publisher = (async () => {
+        for (let n = 0; control.publishing; n++) {
+          const outcome: Outcome & { at: number } = { n, at: Date.now() };
+          outcomes.push(outcome);
+          settled.push(
+            broadcast.publish(channel, { event: 'tick', data: { n } }).then(
+              (id) => (outcome.id = id ?? ''),
+              (error: SsePublishError) => (outcome.error = error),
+            ),
+          );
+          await sleep(5);
+        }
+      })();
+      await sleep(200);
+      const movingAt = Date.now();
+      await topology.moveSlot(slot, owner, target, BETWEEN_KEYS_MS, endsOn);
+      const movedAt = Date.now();
+      await sleep(1000);
+      control.publishing = false;
+      await publisher;
+      await Promise.all(settled);
+      await sleep(300);
+
+      const got = live.events
+        .filter((e) => e.event === 'tick')
+        .map((e) => (JSON.parse(e.data) as { n: number }).n);
+      const resolved = outcomes.filter((o) => o.id !== undefined);
+      const missing = resolved.filter(({ n }) => !got.includes(n));
+      const gapLogged = logger.messages('warn').some((m) => /may have missed events/.test(m));
+      console.log(
+        `live slot moved (${appKeys.length} keys, ${movedAt - movingAt} ms): ${outcomes.length} ` +
+          `publishes, ${resolved.length} resolved, ${missing.length} resolved and missing ` +
+          `(live gap logged: ${gapLogged}), rejected: ` +
+          `${[...new Set(outcomes.filter((o) => o.error).map((o) => o.error!.outcome))].join(', ')}`,
+      );
+      expect(got).toEqual([...new Set(got)].sort((a, b) => a - b));
+      expect(got.filter((n) => outcomes[n].error)).toEqual([]);
+      // While the slot migrated (its keys moving), nothing resolved was lost.
+      expect(missing.filter((o) => o.at < movedAt - 100).map((o) => o.n)).toEqual([]);
+      expect(missing.length === 0 || gapLogged).toBe(true);
+      expect(got.some((n) => outcomes[n].at > movedAt)).toBe(true);
+    },
+    90_000,
+  );
 });

@@ -140,4 +140,22 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
     );
     expect(await topology.calls(target, 'spublish')).toBeGreaterThan(0);
   }, 60_000);
+  it('a stream that joins a channel whose slot moved while the slot map is stale subscribes on the new owner (the redirection read the map again)', async () => {
+    topology = await RedisClusterTopology.start({ masters: 3 });
+    const channel = 'room-0';
+    const owner = await topology.ownerOf(`${PREFIX}${channel}`);
+    const slot = Number(await topology.ask(owner, 'CLUSTER', 'KEYSLOT', `${PREFIX}${channel}`));
+    const target = (await topology.masters()).find((port) => port !== owner)!;
+    worker = await startWorker(topology);
+    await topology.moveSlot(slot, owner, target);
+    client = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);
+    await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+    expect(await topology.ask(target, 'PUBSUB', 'SHARDNUMSUB', `${PREFIX}${channel}`)).toEqual([
+      `${PREFIX}${channel}`,
+      1,
+    ]);
+    const broadcast = worker.app.get(BroadcastService);
+    await publishUntilSent(broadcast, channel, 1);
+    await client.waitFor((c) => c.events.some((e) => e.event === 'tick'), 5000, 'the tick');
+  }, 60_000);
 });

@@ -134,9 +134,17 @@ export class RedisClusterTopology {
   /**
    * Moves `slot` from master `from` to master `to` as `redis-cli --cluster reshard` does: marks it
    * importing and migrating, `MIGRATE`s its keys one at a time (`betweenKeysMs` apart, so commands
-   * meet the slot half moved), then gives it to `to` on every node. Returns the keys moved.
+   * meet the slot half moved), then gives it to `to` on every node — `to` first, as the manual
+   * says, or `from` first (as a hand-made reshard may: for a moment neither serves it), the two
+   * `betweenKeysMs` apart. Returns the keys moved.
    */
-  async moveSlot(slot: number, from: number, to: number, betweenKeysMs = 0): Promise<string[]> {
+  async moveSlot(
+    slot: number,
+    from: number,
+    to: number,
+    betweenKeysMs = 0,
+    first: 'target' | 'source' = 'target',
+  ): Promise<string[]> {
     const idOf = async (port: number) => String(await this.ask(port, 'CLUSTER', 'MYID'));
     const [fromId, toId] = [await idOf(from), await idOf(to)];
     await this.ask(to, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
@@ -150,8 +158,13 @@ export class RedisClusterTopology {
       moved.push(key);
       if (betweenKeysMs > 0) await new Promise((resolve) => setTimeout(resolve, betweenKeysMs));
     }
-    for (const port of [to, from, ...this.nodes.filter((p) => p !== to && p !== from)])
+    const ends = first === 'target' ? [to, from] : [from, to];
+    for (const port of [...ends, ...this.nodes.filter((p) => p !== to && p !== from)]) {
       await this.ask(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+      // The two ends learn it `betweenKeysMs` apart, as by hand.
+      if (port === ends[0] && betweenKeysMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, betweenKeysMs));
+    }
     return moved;
   }
 

@@ -9,6 +9,22 @@ const RETRY_STEP_MS = 100;
 const RETRY_CAP_MS = 1000;
 /** While a master is lost, how often the slot map is read again (to find a replica that took over). */
 const REFRESH_EVERY_MS = 500;
+/**
+ * How long subscribing channels that a node redirected (`MOVED`: the slot map is stale, or their
+ * slot is being given to another master) goes on, the slot map read again between tries.
+ */
+const REDIRECTED_FOR_MS = 5000;
+const REDIRECTED_PAUSE_MS = 100;
+
+/** Whether `error` is a node's redirection of a subscription (its slot is another node's). */
+function isRedirection(error: unknown): boolean {
+  return error instanceof Error && /^(MOVED|ASK|TRYAGAIN) /.test(error.message);
+}
+
+/** ioredis' record of a connection's subscriptions. */
+interface Subscriptions {
+  channels(mode: 'subscribe' | 'ssubscribe'): string[];
+}
 
 /**
  * The subscriber side of the Redis transport on a cluster, with the face of one ioredis connection
@@ -53,26 +69,56 @@ export class RedisClusterSubscriber extends EventEmitter {
     if (cluster.status === 'ready') this.refresh();
   }
 
+  /**
+   * Subscribes each channel on the master that owns its slot. One that a node redirects is tried
+   * again on the owner in a slot map read again, for up to 5 s (a slot moving between masters
+   * takes moments to be known to both); then the redirection is the error.
+   */
   async subscribe(...channels: string[]): Promise<void> {
     await this.known;
-    const batches = new Map<string, { connection: Redis; channels: string[] }>();
+    const giveUpAt = Date.now() + REDIRECTED_FOR_MS;
+    for (let left = channels; ;) {
+      const redirected = await this.subscribeOnce(left);
+      if (!redirected) return;
+      if (Date.now() > giveUpAt || this.ended) throw redirected.error;
+      await new Promise<void>((resolve) => this.cluster.refreshSlotsCache(() => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, REDIRECTED_PAUSE_MS));
+      left = redirected.channels;
+    }
+  }
+
+  /** One try of {@link subscribe}: the channels a node redirected, and its error, if any. */
+  private async subscribeOnce(
+    channels: string[],
+  ): Promise<{ channels: string[]; error: unknown } | null> {
+    const batches = new Map<string, { master: string; connection: Redis; channels: string[] }>();
     for (const channel of channels) {
       const master = this.routeOf(channel);
       const connection = master === undefined ? undefined : this.masters.get(master);
       if (master === undefined || !connection)
         throw new Error(BROADCAST_MESSAGES.redisClusterNoOwner(channel));
-      this.routes.set(channel, master);
       // SSUBSCRIBE takes channels of one slot at a time.
       const batch = `${master} ${this.sharded ? keySlot(channel) : 0}`;
-      const entry = batches.get(batch) ?? { connection, channels: [] };
+      const entry = batches.get(batch) ?? { master, connection, channels: [] };
       entry.channels.push(channel);
       batches.set(batch, entry);
     }
-    await Promise.all(
-      [...batches.values()].map(({ connection, channels: batch }) =>
-        this.sharded ? connection.ssubscribe(...batch) : connection.subscribe(...batch),
-      ),
+    const results = await Promise.allSettled(
+      [...batches.values()].map(async ({ master, connection, channels: batch }) => {
+        await (this.sharded ? connection.ssubscribe(...batch) : connection.subscribe(...batch));
+        for (const channel of batch) this.routes.set(channel, master);
+      }),
     );
+    const redirected: string[] = [];
+    let error: unknown;
+    [...batches.values()].forEach(({ channels: batch }, i) => {
+      const result = results[i];
+      if (result.status === 'fulfilled') return;
+      if (!isRedirection(result.reason)) throw result.reason;
+      redirected.push(...batch);
+      error = result.reason;
+    });
+    return redirected.length === 0 ? null : { channels: redirected, error };
   }
 
   async unsubscribe(channel: string): Promise<void> {
@@ -171,11 +217,38 @@ export class RedisClusterSubscriber extends EventEmitter {
     connection.on('error', (error: Error) => current() && this.emit('error', error));
     // The master dropped our shard channels of a slot it gave away: read the slot map now, so
     // the move is followed (`refresh`) without waiting for a command of the publisher's.
-    connection.on('moved', () => current() && this.cluster.refreshSlotsCache(() => undefined));
+    // If our subscriptions are gone (not a subscription redirected, which also says 'moved'),
+    // the transport subscribes them again where the slot map says, as after a lost connection.
+    connection.on('moved', () => {
+      if (!current()) return;
+      if (this.dropped(master, connection)) this.lost();
+      this.cluster.refreshSlotsCache(() => undefined);
+    });
     for (const event of ['smessageBuffer', 'messageBuffer'])
       connection.on(event, (channel: Buffer, message: Buffer) =>
         this.emit('messageBuffer', channel, message),
       );
+  }
+
+  /** Whether `connection` (to `master`) no longer holds a channel subscribed on it. */
+  private dropped(master: string, connection: Redis): boolean {
+    const { condition } = connection as unknown as { condition?: { subscriber?: Subscriptions } };
+    if (!condition) return true; // the client does not say: assume the worst
+    const held = new Set(
+      condition.subscriber
+        ? condition.subscriber.channels(this.sharded ? 'ssubscribe' : 'subscribe')
+        : [],
+    );
+    for (const [channel, at] of this.routes) if (at === master && !held.has(channel)) return true;
+    return false;
+  }
+
+  /**
+   * Subscribing the transport's channels again failed for good (e.g. redirected for longer than a
+   * slot move takes): not ready until the slot map is read again, then the transport tries again.
+   */
+  resubscribeFailed(): void {
+    if (!this.ended) this.lost();
   }
 
   /**

@@ -301,8 +301,11 @@ export class RedisTransport implements SseTransport {
     };
     if (live.length === 0) return done();
     const channels = live.map((channel) => this.redisChannelOf(channel));
-    this.connections.subscriber.subscribe(...channels).then(done, (error: unknown) => {
+    const { subscriber } = this.connections;
+    subscriber.subscribe(...channels).then(done, (error: unknown) => {
       this.logger.error(BROADCAST_MESSAGES.resubscribeFailed(describeError(error).message));
+      // On a cluster: down, and tried again after the slot map is read again.
+      (subscriber as unknown as Partial<RedisClusterSubscriber>).resubscribeFailed?.();
     });
   }
 
