@@ -11,6 +11,7 @@ import {
 } from '../../src/index.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { RedisClusterTopology } from '../helpers/redis-cluster.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const quiet: SseLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -268,5 +269,33 @@ describe('Redis transport on a cluster with a password', () => {
     expect((failure as SseConnectError).timedOut).toBe(false);
     // Nor anything Node prints with it: its cause, with the client's fields (the AUTH command).
     expect(inspect(failure, { depth: 10 })).not.toContain('s3cret');
+  });
+  it('with a wrong password and no failFast, logs why: the node refused the login, naming no password', async () => {
+    const lines: string[] = [];
+    const logger: SseLogger = {
+      log: (line) => lines.push(line),
+      warn: (line) => lines.push(line),
+      error: (line) => lines.push(line),
+    };
+    const broadcaster = await createBroadcaster({
+      transport: {
+        type: 'redis',
+        cluster: {
+          nodes: topology.startupNodes.slice(0, 1),
+          options: { redisOptions: { password: 'wr0ng-s3cret' } },
+        },
+      },
+      publishTimeout: 1000,
+      logger,
+    });
+    try {
+      await waitUntil(() => lines.some((line) => /connection failed/.test(line)), 'the log', 5000);
+      expect(lines.find((line) => /connection failed/.test(line))).toMatch(
+        /Failed to refresh slots cache \(last node: WRONGPASS/,
+      );
+      expect(lines.join('\n')).not.toContain('s3cret');
+    } finally {
+      await broadcaster.close();
+    }
   });
 });

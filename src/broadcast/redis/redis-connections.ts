@@ -198,7 +198,7 @@ export class RedisConnections {
       clients.forEach((client) => client.off('error', noteError));
     }
     await this.close();
-    const why = lastError ? `: ${describeError(lastError).message}` : '';
+    const why = lastError ? `: ${describeConnectionError(lastError)}` : '';
     throw new SseConnectError(BROADCAST_MESSAGES.redisConnectFailed(this.timeoutMs, why), {
       cause: lastError,
       timedOut: outcome !== 'refused',
@@ -247,7 +247,7 @@ export class RedisConnections {
       if (this.closing) return;
       if (!this.outage)
         this.logger.error(
-          BROADCAST_MESSAGES.redisConnectionFailed(role, describeError(error).message),
+          BROADCAST_MESSAGES.redisConnectionFailed(role, describeConnectionError(error)),
         );
       this.markDown();
     });
@@ -289,4 +289,15 @@ function loginRefusal(error: Error): Error | undefined {
   for (const candidate of [error, nodeError])
     if (candidate instanceof Error && LOGIN_REFUSED.test(candidate.message)) return candidate;
   return undefined;
+}
+
+/**
+ * A connection error's message; on a cluster, with the last node's error behind "Failed to refresh
+ * slots cache." (a refused login, a refused connection), which says what is wrong.
+ */
+function describeConnectionError(error: Error): string {
+  const message = describeError(error).message;
+  const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError;
+  if (!(nodeError instanceof Error) || nodeError === error) return message;
+  return `${message.replace(/\.$/, '')} (last node: ${describeError(nodeError).message})`;
 }
