@@ -17,8 +17,63 @@ const BETWEEN_KEYS_MS = 300;
 
 interface Outcome {
   n: number;
+  at: number;
+  /** Set when it resolved ('' without history). */
   id?: string;
   error?: SsePublishError;
+}
+
+/** A worker on the cluster, with `history` or live only. */
+function startWorker(topology: RedisClusterTopology, logger: CapturingLogger, history: boolean) {
+  return startApp(
+    streamApp({
+      transport: {
+        type: 'redis',
+        cluster: { nodes: topology.startupNodes },
+        channelPrefix: PREFIX,
+        failFast: true,
+      },
+      ...(history ? { history: { size: 10_000 } } : {}),
+      publishTimeout: PUBLISH_TIMEOUT,
+    }) as never,
+    'express',
+    undefined,
+    logger,
+  );
+}
+
+/** Publishes `{ n }` to `channel` every `everyMs`, not waiting for one another, until stopped. */
+function publishBackToBack(
+  broadcast: BroadcastService,
+  channel: string,
+  from: number,
+  everyMs: number,
+) {
+  const outcomes: Outcome[] = [];
+  const settled: Promise<unknown>[] = [];
+  const control = { publishing: true };
+  const loop = (async () => {
+    for (let n = from; control.publishing; n++) {
+      const outcome: Outcome = { n, at: Date.now() };
+      outcomes.push(outcome);
+      settled.push(
+        broadcast.publish(channel, { event: 'tick', data: { n } }).then(
+          (id) => (outcome.id = id ?? ''),
+          (error: SsePublishError) => (outcome.error = error),
+        ),
+      );
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    outcomes,
+    /** Stops publishing; resolves once every publish settled. */
+    async stop(): Promise<void> {
+      control.publishing = false;
+      await loop;
+      await Promise.all(settled);
+    },
+  };
 }
 
 const ticksOf = (blocks: string[]) =>
@@ -51,22 +106,7 @@ describe('Redis Cluster: a slot that moves (its keys migrate) while its channel 
     'history, the move ended on the %s first: each publish resolves once, in publish order, stored, or rejects and is nowhere; the live stream gets every resolved one; a Last-Event-ID from before the move resumes exactly',
     async (endsOn) => {
       topology = await RedisClusterTopology.start({ masters: 3 });
-      const logger = new CapturingLogger();
-      worker = await startApp(
-        streamApp({
-          transport: {
-            type: 'redis',
-            cluster: { nodes: topology.startupNodes },
-            channelPrefix: PREFIX,
-            failFast: true,
-          },
-          history: { size: 10_000 },
-          publishTimeout: PUBLISH_TIMEOUT,
-        }) as never,
-        'express',
-        undefined,
-        logger,
-      );
+      worker = await startWorker(topology, new CapturingLogger(), true);
       const broadcast = worker.app.get(BroadcastService);
       const open = async (lastEventId?: string) => {
         const client = await RawSseClient.open(
@@ -81,32 +121,14 @@ describe('Redis Cluster: a slot that moves (its keys migrate) while its channel 
       const first = (await broadcast.publish(CHANNEL, { event: 'tick', data: { n: 0 } }))!;
 
       const base = `${PREFIX}{history:${historyCounterOf(CHANNEL, 16)}}:`;
-      const owner = await topology.ownerOf(`${base}seq`);
-      const slot = Number(await topology.ask(owner, 'CLUSTER', 'KEYSLOT', `${base}seq`));
-      const target = (await topology.masters()).find((port) => port !== owner)!;
+      const { slot, owner, target } = await topology.placeOf(`${base}seq`);
 
-      const outcomes: Outcome[] = [];
-      const settled: Promise<unknown>[] = [];
-      const control = { publishing: true };
-      const publisher = (async () => {
-        for (let n = 1; control.publishing; n++) {
-          const outcome: Outcome = { n };
-          outcomes.push(outcome);
-          settled.push(
-            broadcast.publish(CHANNEL, { event: 'tick', data: { n } }).then(
-              (id) => (outcome.id = id),
-              (error: SsePublishError) => (outcome.error = error),
-            ),
-          );
-          await sleep(3);
-        }
-      })();
+      const publisher = publishBackToBack(broadcast, CHANNEL, 1, 3);
+      const { outcomes } = publisher;
       await sleep(300);
       const moved = await topology.moveSlot(slot, owner, target, BETWEEN_KEYS_MS, endsOn);
       await sleep(1000);
-      control.publishing = false;
-      await publisher;
-      await Promise.all(settled);
+      await publisher.stop();
 
       expect(moved.sort()).toEqual([`${base}seq`, `${base}stream:${CHANNEL}`]);
       expect(await topology.ownerOf(`${base}seq`)).toBe(target);
@@ -155,63 +177,33 @@ describe('Redis Cluster: a slot that moves (its keys migrate) while its channel 
     },
     90_000,
   );
+
   it.each(['target', 'source'] as const)(
     "a live-only channel's slot, with keys of the app in it, the move ended on the %s first: while it migrates publishes still reach the subscribers on the old owner; after, a miss only in the logged live gap",
     async (endsOn) => {
       topology = await RedisClusterTopology.start({ masters: 3 });
       const logger = new CapturingLogger();
-      worker = await startApp(
-        streamApp({
-          transport: {
-            type: 'redis',
-            cluster: { nodes: topology.startupNodes },
-            channelPrefix: PREFIX,
-            failFast: true,
-          },
-          publishTimeout: PUBLISH_TIMEOUT,
-        }) as never,
-        'express',
-        undefined,
-        logger,
-      );
+      worker = await startWorker(topology, logger, false);
       const broadcast = worker.app.get(BroadcastService);
       const channel = 'live-0';
       const live = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);
       clients.push(live);
       await live.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
-      const slot = keySlot(`${PREFIX}${channel}`);
-      const owner = await topology.ownerOf(`${PREFIX}${channel}`);
-      const target = (await topology.masters()).find((port) => port !== owner)!;
+      const { slot, owner, target } = await topology.placeOf(`${PREFIX}${channel}`);
       // Keys of the app that share the channel's slot: the slot takes a while to move.
       const appKeys: string[] = [];
       for (let i = 0; appKeys.length < 3; i++)
         if (keySlot(`app:${i}`) === slot) appKeys.push(`app:${i}`);
       for (const key of appKeys) await topology.ask(owner, 'SET', key, 'x');
 
-      const outcomes: (Outcome & { at: number })[] = [];
-      const settled: Promise<unknown>[] = [];
-      const control = { publishing: true };
-      const publisher = (async () => {
-        for (let n = 0; control.publishing; n++) {
-          const outcome: Outcome & { at: number } = { n, at: Date.now() };
-          outcomes.push(outcome);
-          settled.push(
-            broadcast.publish(channel, { event: 'tick', data: { n } }).then(
-              (id) => (outcome.id = id ?? ''),
-              (error: SsePublishError) => (outcome.error = error),
-            ),
-          );
-          await sleep(5);
-        }
-      })();
+      const publisher = publishBackToBack(broadcast, channel, 0, 5);
+      const { outcomes } = publisher;
       await sleep(200);
       const movingAt = Date.now();
       await topology.moveSlot(slot, owner, target, BETWEEN_KEYS_MS, endsOn);
       const movedAt = Date.now();
       await sleep(1000);
-      control.publishing = false;
-      await publisher;
-      await Promise.all(settled);
+      await publisher.stop();
       await sleep(300);
 
       const got = live.events

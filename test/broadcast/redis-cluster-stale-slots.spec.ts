@@ -106,9 +106,7 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
   it('follows a subscribed channel whose slot moved at once (no periodic slot refresh): the loss is logged as a live gap, and what is published after reaches its stream', async () => {
     topology = await RedisClusterTopology.start({ masters: 3 });
     const channel = 'room-0';
-    const owner = await topology.ownerOf(`${PREFIX}${channel}`);
-    const slot = Number(await topology.ask(owner, 'CLUSTER', 'KEYSLOT', `${PREFIX}${channel}`));
-    const target = (await topology.masters()).find((port) => port !== owner)!;
+    const { slot, owner, target } = await topology.placeOf(`${PREFIX}${channel}`);
     worker = await startWorker(topology);
     client = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);
     await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
@@ -140,12 +138,11 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
     );
     expect(await topology.calls(target, 'spublish')).toBeGreaterThan(0);
   }, 60_000);
+
   it('a stream that joins a channel whose slot moved while the slot map is stale subscribes on the new owner (the redirection read the map again)', async () => {
     topology = await RedisClusterTopology.start({ masters: 3 });
     const channel = 'room-0';
-    const owner = await topology.ownerOf(`${PREFIX}${channel}`);
-    const slot = Number(await topology.ask(owner, 'CLUSTER', 'KEYSLOT', `${PREFIX}${channel}`));
-    const target = (await topology.masters()).find((port) => port !== owner)!;
+    const { slot, owner, target } = await topology.placeOf(`${PREFIX}${channel}`);
     worker = await startWorker(topology);
     await topology.moveSlot(slot, owner, target);
     client = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);

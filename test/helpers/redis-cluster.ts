@@ -131,6 +131,14 @@ export class RedisClusterTopology {
     return askNodeWith(this.password, port, ...command);
   }
 
+  /** The slot of `keyOrChannel`, the master that owns it, and another master to move it to. */
+  async placeOf(keyOrChannel: string): Promise<{ slot: number; owner: number; target: number }> {
+    const owner = await this.ownerOf(keyOrChannel);
+    const slot = Number(await this.ask(owner, 'CLUSTER', 'KEYSLOT', keyOrChannel));
+    const target = (await this.masters()).find((port) => port !== owner)!;
+    return { slot, owner, target };
+  }
+
   /**
    * Moves `slot` from master `from` to master `to` as `redis-cli --cluster reshard` does: marks it
    * importing and migrating, `MIGRATE`s its keys one at a time (`betweenKeysMs` apart, so commands
