@@ -6,7 +6,7 @@ import {
   type SseLogger,
 } from '../connection/index.js';
 import { ConnectionPositions, bodyOf } from './history/connection-positions.js';
-import { formatEventId, parseEventId, type EventId } from './history/event-id.js';
+import { formatEventId, laterOf, parseEventId, type EventId } from './history/event-id.js';
 import {
   LiveCatchUp,
   type HeldLiveFrame,
@@ -67,8 +67,13 @@ export class ChannelHub implements ChannelMembership {
       {
         hold: (channel, member, batch) =>
           (this.channels.get(channel)!.replaying ??= new Map()).set(member, batch),
+        // What it got, or, replayed nothing newer, what it said it had (its Last-Event-ID).
         release: (channel, member, batch) =>
-          this.release(channel, member, batch && batch.newestId(channel)),
+          this.release(
+            channel,
+            member,
+            batch && laterOf(batch.newestId(channel), this.resumedAfter(member, channel)),
+          ),
       },
       logger,
       this.positions,
@@ -323,7 +328,13 @@ export class ChannelHub implements ChannelMembership {
     })();
   }
 
-  /** `member`'s replay of `channel` ends; `after`: the newest id it was written, if written. */
+  /** The id `member` resumed `channel` after (its `Last-Event-ID` for the channel's counter). */
+  private resumedAfter(member: ChannelMember, channel: string): EventId | null {
+    const counter = this.transport.historyCounterOf?.(channel);
+    return ResumePosition.parse(member.lastEventId)?.since(counter) ?? null;
+  }
+
+  /** `member`'s replay of `channel` ends; `after`: the newest id it has, if known. */
   private release(channel: string, member: ChannelMember, after?: EventId | null): void {
     const state = this.channels.get(channel);
     if (!state?.replaying) return;

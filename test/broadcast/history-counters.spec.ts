@@ -4,6 +4,7 @@ import { ConnectionPositions } from '../../src/broadcast/history/connection-posi
 import {
   compareEventIds,
   formatEventId,
+  laterOf,
   parseEventId,
   parseStreamId,
 } from '../../src/broadcast/history/event-id.js';
@@ -55,6 +56,22 @@ describe('event ids of several counters: <k>:<ms>-<seq>-<epoch>', () => {
     ['1000-5-a', '0:1000-5-a'],
   ])('never compares ids of different counters (%s, %s): not "another epoch", a bug', (a, b) => {
     expect(() => compareEventIds(id(a), id(b))).toThrow(TypeError);
+  });
+});
+
+describe('laterOf: what a member has of a counter (its replay, or its Last-Event-ID)', () => {
+  it.each([
+    [null, null, null],
+    ['1:5-3-e', null, '1:5-3-e'],
+    [null, '1:5-3-e', '1:5-3-e'],
+    ['1:5-3-e', '1:6-4-e', '1:6-4-e'],
+    ['1:6-4-e', '1:5-3-e', '1:6-4-e'],
+    ['1:5-3-e', '1:6-4-f', '1:5-3-e'], // another epoch: no order, the first stands
+    ['1:5-3-e', '2:9-9-e', '1:5-3-e'], // another counter: no order, the first stands
+  ])('laterOf(%s, %s) is %s', (a, b, later) => {
+    const id = (text: string | null) => (text === null ? null : parseEventId(text)!);
+    const result = laterOf(id(a), id(b));
+    expect(result && formatEventId(result)).toBe(later);
   });
 });
 

@@ -89,6 +89,15 @@ export function isAfter(a: EventId, b: EventId): boolean {
   return order !== null && order > 0;
 }
 
+/**
+ * The later of two ids (`null`: none): `b` only if it is of `a`'s counter and epoch and after it;
+ * else `a` (or `b` when there is no `a`).
+ */
+export function laterOf(a: EventId | null, b: EventId | null): EventId | null {
+  if (!a || !b) return a ?? b;
+  return sameCounter(a, b) && isAfter(b, a) ? b : a;
+}
+
 /** A fresh epoch: 8 random base-36 characters (about 41 bits). */
 export function newEpoch(): string {
   let epoch = '';

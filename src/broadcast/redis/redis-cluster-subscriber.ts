@@ -244,14 +244,6 @@ export class RedisClusterSubscriber extends EventEmitter {
   }
 
   /**
-   * Subscribing the transport's channels again failed for good (e.g. redirected for longer than a
-   * slot move takes): not ready until the slot map is read again, then the transport tries again.
-   */
-  resubscribeFailed(): void {
-    if (!this.ended) this.lost();
-  }
-
-  /**
    * A master connection closed (or a channel's owner changed). The publisher reads the slot map
    * again only when a command of its own is redirected; the subscriber asks for it until all its
    * masters are back, so a replica that took over is found without a publish.

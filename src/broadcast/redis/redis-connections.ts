@@ -18,8 +18,11 @@ import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 export interface ConnectionHooks {
   /** Both connections exist (not yet connected): define commands, listen for messages. */
   created(publisher: Redis, subscriber: Redis): void;
-  /** The subscriber (re)connected: subscribe to the live channels. */
-  subscriberReady(): void;
+  /**
+   * The subscriber (re)connected: subscribe to the live channels. The subscriber counts as up once
+   * the returned promise resolves (at once when it returns nothing).
+   */
+  subscriberReady(): Promise<void> | void;
   /** The subscriber's connection closed: messages may be missed until it is back. */
   subscriberLost(): void;
   liveChannels(): number;
@@ -37,6 +40,8 @@ export class RedisConnections {
   subscriber!: Redis;
   private publisherUp = false;
   private subscriberUp = false;
+  /** Counts the subscriber's `ready`s and `close`s: a resubscription of an earlier one is stale. */
+  private subscriberReadiness = 0;
   private outage = false;
   /** What the health probe (or a refused write) found wrong while both connections are up. */
   private healthProblem: string | null = null;
@@ -235,13 +240,23 @@ export class RedisConnections {
     setUp: (up: boolean) => void,
     hooks: ConnectionHooks,
   ): void {
-    client.on('ready', () => {
+    const becameUp = () => {
       setUp(true);
-      if (client === this.subscriber) hooks.subscriberReady();
       if (this.outage && this.state === 'up') {
         this.outage = false;
         this.logger.log(BROADCAST_MESSAGES.redisUp(this.liveChannels()));
       }
+    };
+    client.on('ready', () => {
+      if (client !== this.subscriber) return becameUp();
+      // Up only once its channels are subscribed again: until then, events may be missed.
+      const readiness = ++this.subscriberReadiness;
+      const subscribed = hooks.subscriberReady();
+      if (!subscribed) return becameUp();
+      subscribed.then(
+        () => readiness === this.subscriberReadiness && !this.closing && becameUp(),
+        () => undefined, // logged by the transport; a later `ready` tries again
+      );
     });
     client.on('error', (error: Error) => {
       if (this.closing) return;
@@ -253,6 +268,7 @@ export class RedisConnections {
     });
     client.on('close', () => {
       setUp(false);
+      if (client === this.subscriber) this.subscriberReadiness++;
       // A new connection gets probed afresh; until then, being disconnected says it all.
       if (client === this.publisher) this.healthProblem = null;
       // A cluster lost a master: up again only once every master answered a probe (the

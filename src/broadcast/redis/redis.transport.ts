@@ -38,6 +38,9 @@ import { redisChannelOf } from './redis-channel-of.js';
 import { parseEventId } from '../history/event-id.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
+/** How soon a resubscription that failed is tried again (the subscriber still connected). */
+const RESUBSCRIBE_RETRY_MS = 500;
+
 /**
  * Redis pub/sub: one Redis channel per SSE channel (`<prefix><channel>`), subscribed while this
  * process has a member in it. A process delivers its own publishes only from Redis's echo, so
@@ -52,6 +55,8 @@ export class RedisTransport implements SseTransport {
   /** The subscriber broke since it last subscribed: the next resubscription is a catch-up. */
   private interrupted = false;
   private subscribedOnce = false;
+  /** Counts resubscriptions: an earlier one still retrying gives way to a later one. */
+  private resubscriptions = 0;
   private logger!: SseLogger;
   private readonly prefix: string;
   private readonly timeoutMs: number;
@@ -290,23 +295,42 @@ export class RedisTransport implements SseTransport {
     this.sink?.(channel, decoded.frame, decoded.except, decoded.id);
   }
 
-  /** After a reconnection: subscribes the live channels again, then the hub catches up. */
-  private resubscribe(): void {
+  /**
+   * After a reconnection: subscribes the live channels again, then the hub catches up; resolves
+   * once they are subscribed (nothing to wait for: returns nothing). A failure is logged once and
+   * tried again every 500 ms while the subscriber stays connected; a later reconnection's
+   * resubscription replaces this one.
+   */
+  private resubscribe(): Promise<void> | void {
     this.subscribedOnce = true;
-    const live = [...this.live];
-    const done = () => {
+    const resubscription = ++this.resubscriptions;
+    const done = (live: string[]) => {
       if (!this.interrupted) return;
       this.interrupted = false;
       this.events?.resubscribed(live);
     };
-    if (live.length === 0) return done();
-    const channels = live.map((channel) => this.redisChannelOf(channel));
-    const { subscriber } = this.connections;
-    subscriber.subscribe(...channels).then(done, (error: unknown) => {
-      this.logger.error(BROADCAST_MESSAGES.resubscribeFailed(describeError(error).message));
-      // On a cluster: down, and tried again after the slot map is read again.
-      (subscriber as unknown as Partial<RedisClusterSubscriber>).resubscribeFailed?.();
-    });
+    if (this.live.size === 0) return done([]);
+    const current = () =>
+      resubscription === this.resubscriptions &&
+      !this.connections.closed &&
+      this.connections.subscriber.status === 'ready';
+    return (async () => {
+      for (let failures = 0; ; failures++) {
+        const live = [...this.live];
+        try {
+          await this.connections.subscriber.subscribe(
+            ...live.map((channel) => this.redisChannelOf(channel)),
+          );
+          if (current()) done(live);
+          return;
+        } catch (error) {
+          if (failures === 0)
+            this.logger.error(BROADCAST_MESSAGES.resubscribeFailed(describeError(error).message));
+          await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_RETRY_MS));
+          if (!current()) throw error;
+        }
+      }
+    })();
   }
 
   /** Every Redis channel name goes through `redisChannelOf`. */
