@@ -165,11 +165,16 @@ describe('history ids across a lost counter (own redis-server)', () => {
     // a second: the cold channel must have been idle for longer than the rest.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const filler = 'x'.repeat(200_000);
+    const fillers: string[] = [];
     for (let i = 0; i < 100 && (await inspector!.exists(stream)) === 1; i++) {
+      fillers.push(`filler:${i}`);
       await inspector!.set(`filler:${i}`, filler);
       await broadcast.publish('hot', `hot${i}`); // keeps the counter recently used
     }
     expect(await inspector!.exists(stream)).toBe(0);
+    // The pressure ends: nothing more is evicted (the LRU clock's one-second ticks would let the
+    // next eviction pick the recreated stream as soon as the fillers).
+    await inspector!.del(...fillers);
     // Usually only the stream is gone (same epoch); LRU sampling may take the counter too (a new
     // epoch): the client missed an event either way.
     const sameEpoch = (await inspector!.hget(COUNTER, 'epoch')) === epoch;
