@@ -204,10 +204,11 @@ export class RedisConnections {
     }
     await this.close();
     const why = lastError ? `: ${describeConnectionError(lastError)}` : '';
-    throw new SseConnectError(BROADCAST_MESSAGES.redisConnectFailed(this.timeoutMs, why), {
-      cause: lastError,
-      timedOut: outcome !== 'refused',
-    });
+    const loginRefused = outcome === 'refused';
+    const message = loginRefused
+      ? BROADCAST_MESSAGES.redisLoginRefused(why)
+      : BROADCAST_MESSAGES.redisConnectFailed(this.timeoutMs, why);
+    throw new SseConnectError(message, { cause: lastError, timedOut: !loginRefused });
   }
 
   /**
