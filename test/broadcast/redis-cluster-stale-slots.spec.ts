@@ -155,4 +155,38 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
     await publishUntilSent(broadcast, channel, 1);
     await client.waitFor((c) => c.events.some((e) => e.event === 'tick'), 5000, 'the tick');
   }, 60_000);
+  it('a move that leaves the slot with no master for longer than a subscription is redirected (7 s): down meanwhile, one error logged, then subscribed on the new owner and up', async () => {
+    topology = await RedisClusterTopology.start({ masters: 3 });
+    const channel = 'room-0';
+    const { slot, owner, target } = await topology.placeOf(`${PREFIX}${channel}`);
+    worker = await startWorker(topology);
+    client = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);
+    await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+    const broadcast = worker.app.get(BroadcastService);
+    const failed = () =>
+      logger.messages('error').filter((m) => /Resubscribing to Redis channels failed/.test(m));
+    const failedBefore = failed().length;
+    const states: string[] = [broadcast.transportState];
+    const watch = setInterval(() => {
+      if (states[states.length - 1] !== broadcast.transportState)
+        states.push(broadcast.transportState);
+    }, 10);
+    try {
+      await topology.moveSlot(slot, owner, target, 0, 'source', 7000);
+      expect(broadcast.transportState).toBe('down');
+      await waitUntil(() => broadcast.transportState === 'up', 'up again', 10_000);
+    } finally {
+      clearInterval(watch);
+    }
+    if (states[states.length - 1] !== broadcast.transportState)
+      states.push(broadcast.transportState);
+    expect(states).toEqual(['up', 'down', 'up']);
+    expect(failed().length - failedBefore).toBe(1);
+    expect(await topology.ask(target, 'PUBSUB', 'SHARDNUMSUB', `${PREFIX}${channel}`)).toEqual([
+      `${PREFIX}${channel}`,
+      1,
+    ]);
+    await publishUntilSent(broadcast, channel, 1);
+    await client.waitFor((c) => c.events.some((e) => e.event === 'tick'), 5000, 'the tick');
+  }, 60_000);
 });

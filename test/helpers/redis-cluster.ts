@@ -144,7 +144,7 @@ export class RedisClusterTopology {
    * importing and migrating, `MIGRATE`s its keys one at a time (`betweenKeysMs` apart, so commands
    * meet the slot half moved), then gives it to `to` on every node — `to` first, as the manual
    * says, or `from` first (as a hand-made reshard may: for a moment neither serves it), the two
-   * `betweenKeysMs` apart. Returns the keys moved.
+   * `betweenEndsMs` (by default `betweenKeysMs`) apart. Returns the keys moved.
    */
   async moveSlot(
     slot: number,
@@ -152,6 +152,7 @@ export class RedisClusterTopology {
     to: number,
     betweenKeysMs = 0,
     first: 'target' | 'source' = 'target',
+    betweenEndsMs = betweenKeysMs,
   ): Promise<string[]> {
     const idOf = async (port: number) => String(await this.ask(port, 'CLUSTER', 'MYID'));
     const [fromId, toId] = [await idOf(from), await idOf(to)];
@@ -169,9 +170,9 @@ export class RedisClusterTopology {
     const ends = first === 'target' ? [to, from] : [from, to];
     for (const port of [...ends, ...this.nodes.filter((p) => p !== to && p !== from)]) {
       await this.ask(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
-      // The two ends learn it `betweenKeysMs` apart, as by hand.
-      if (port === ends[0] && betweenKeysMs > 0)
-        await new Promise((resolve) => setTimeout(resolve, betweenKeysMs));
+      // The two ends learn it `betweenEndsMs` apart, as by hand.
+      if (port === ends[0] && betweenEndsMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, betweenEndsMs));
     }
     return moved;
   }

@@ -230,7 +230,11 @@ export class RedisClusterSubscriber extends EventEmitter {
       );
   }
 
-  /** Whether `connection` (to `master`) no longer holds a channel subscribed on it. */
+  /**
+   * Whether `connection` (to `master`) no longer holds a channel subscribed on it; such channels are
+   * forgotten (subscribed nowhere), so the redirections of their next subscription, which say
+   * 'moved' too, are not taken for another drop.
+   */
   private dropped(master: string, connection: Redis): boolean {
     const { condition } = connection as unknown as { condition?: { subscriber?: Subscriptions } };
     if (!condition) return true; // the client does not say: assume the worst
@@ -239,8 +243,13 @@ export class RedisClusterSubscriber extends EventEmitter {
         ? condition.subscriber.channels(this.sharded ? 'ssubscribe' : 'subscribe')
         : [],
     );
-    for (const [channel, at] of this.routes) if (at === master && !held.has(channel)) return true;
-    return false;
+    let dropped = false;
+    for (const [channel, at] of this.routes)
+      if (at === master && !held.has(channel)) {
+        this.routes.delete(channel);
+        dropped = true;
+      }
+    return dropped;
   }
 
   /**
