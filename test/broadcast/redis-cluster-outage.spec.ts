@@ -1,9 +1,9 @@
 import { BroadcastService, SsePublishError, type TransportState } from '../../src/index.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
-import { startApp, type TestApp } from '../helpers/platforms.js';
+import type { TestApp } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { RedisClusterTopology } from '../helpers/redis-cluster.js';
-import { streamApp } from '../helpers/stream-app.js';
+import { startClusterStreamApp } from '../helpers/stream-app.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 
 const PREFIX = 'outage:';
@@ -37,20 +37,9 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
       owners.set(`room-${i}`, owner);
     }
     logger = new CapturingLogger();
-    server = await startApp(
-      streamApp({
-        transport: {
-          type: 'redis',
-          cluster: { nodes: topology.startupNodes },
-          channelPrefix: PREFIX,
-          failFast: true,
-        },
-        publishTimeout: PUBLISH_TIMEOUT,
-      }) as never,
-      'express',
-      undefined,
-      logger,
-    );
+    server = await startClusterStreamApp(topology.startupNodes, PREFIX, logger, {
+      publishTimeout: PUBLISH_TIMEOUT,
+    });
     clients = new Map();
     for (const channel of owners.keys()) {
       const client = await RawSseClient.open(`${server.url}/stream?channels=${channel}`);

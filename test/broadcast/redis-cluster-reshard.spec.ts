@@ -3,10 +3,10 @@ import { keySlot } from '../../src/broadcast/redis/redis-key-slot.js';
 import { BroadcastService, SsePublishError } from '../../src/index.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
 import { completeBlocks, dataOf } from '../helpers/last-event-id.js';
-import { startApp, type TestApp } from '../helpers/platforms.js';
+import type { TestApp } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { RedisClusterTopology } from '../helpers/redis-cluster.js';
-import { streamApp } from '../helpers/stream-app.js';
+import { startClusterStreamApp } from '../helpers/stream-app.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 
 const PREFIX = 'reshard:';
@@ -25,21 +25,10 @@ interface Outcome {
 
 /** A worker on the cluster, with `history` or live only. */
 function startWorker(topology: RedisClusterTopology, logger: CapturingLogger, history: boolean) {
-  return startApp(
-    streamApp({
-      transport: {
-        type: 'redis',
-        cluster: { nodes: topology.startupNodes },
-        channelPrefix: PREFIX,
-        failFast: true,
-      },
-      ...(history ? { history: { size: 10_000 } } : {}),
-      publishTimeout: PUBLISH_TIMEOUT,
-    }) as never,
-    'express',
-    undefined,
-    logger,
-  );
+  return startClusterStreamApp(topology.startupNodes, PREFIX, logger, {
+    ...(history ? { history: { size: 10_000 } } : {}),
+    publishTimeout: PUBLISH_TIMEOUT,
+  });
 }
 
 /** Publishes `{ n }` to `channel` every `everyMs`, not waiting for one another, until stopped. */

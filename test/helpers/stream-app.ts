@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type LoggerService } from '@nestjs/common';
 import {
   SseEndpoint,
   SseModule,
@@ -6,6 +6,7 @@ import {
   type SseConnection,
   type SseModuleOptions,
 } from '../../src/index.js';
+import { startApp, type TestApp } from './platforms.js';
 
 /**
  * A test endpoint: joins the channels named in `?channels=a,b` (replaying history when resumed),
@@ -47,4 +48,25 @@ export function streamApp(options: SseModuleOptions): DynamicModule {
     imports: [SseModule.forRoot(options)],
     providers: [StreamEndpoint],
   };
+}
+
+/**
+ * An Express app with `StreamEndpoint` on a Redis Cluster (`failFast`, channels under `prefix`),
+ * with the other module options given.
+ */
+export function startClusterStreamApp(
+  nodes: { host: string; port: number }[],
+  prefix: string,
+  logger: LoggerService,
+  options: Omit<SseModuleOptions, 'transport'> = {},
+): Promise<TestApp> {
+  return startApp(
+    streamApp({
+      transport: { type: 'redis', cluster: { nodes }, channelPrefix: prefix, failFast: true },
+      ...options,
+    }) as never,
+    'express',
+    undefined,
+    logger,
+  );
 }
