@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +17,7 @@ import { BenchCluster, type NodeStats } from './redis-cluster.js';
  *
  * The per-user workload (each connection in its own channel `user:<i>`, `--events` events to each
  * user channel, published by a loop in the server): `--only=user-raw,user-memory,user-redis,user-redis-history`
- *          (also user-raw-spread, and user-redis-cluster, user-redis-cluster-history: on a
+ *          (also user-raw-spread, user-raw-redis: bare node:http + ioredis, and user-redis-cluster, user-redis-cluster-history: on a
  *          three-master cluster of the bench's own, sharded pub/sub, with each master's CPU and calls)
  *          --users=2000  --events=20  --runs=3
  */
@@ -105,6 +107,11 @@ const VARIANTS: Variant[] = [
         script: 'servers/raw-http.js',
         env: { SPREAD: '1' },
       },
+      {
+        key: 'user-raw-redis',
+        name: '(r) raw node:http + bare ioredis pub/sub, no library',
+        script: 'servers/raw-redis.js',
+      },
       { key: 'user-memory', name: '(u) this library, memory', env: {} },
       { key: 'user-redis', name: '(u) this library, Redis', env: { TRANSPORT: 'redis' } },
       {
@@ -193,12 +200,13 @@ async function withServer<T>(
   n: number,
   body: (server: ChildProcess, client: ChildProcess, rssIdleDelta: number) => Promise<T>,
 ): Promise<T> {
+  const channelPrefix = `bench:${randomUUID()}:`;
   const server = fork(join(here, variant.script), {
     execArgv: [
       '--expose-gc',
       ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
     ],
-    env: { ...process.env, ...variant.env },
+    env: { ...process.env, ...variant.env, CHANNEL_PREFIX: channelPrefix },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const { port } = await ask<{ port: number }>(server, {}, 'port');
@@ -224,6 +232,18 @@ async function withServer<T>(
     await ask(client, { cmd: 'close' }, 'closed').catch(() => undefined);
     server.kill(args.profile ? 'SIGINT' : 'SIGKILL');
     if (args.profile) await new Promise((resolve) => server.once('exit', resolve));
+    if (variant.env?.TRANSPORT === 'redis' && !variant.cluster) await removeKeys(channelPrefix);
+  }
+}
+
+/** Unlinks what a server stored under `prefix` in the shared Redis (history keeps it a day). */
+async function removeKeys(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }))
+      if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -329,14 +349,16 @@ async function measureUsers(
 
 function userTable(rows: UserRow[]): string {
   const raw = rows.find((r) => r.variant.startsWith('(a)'));
-  const ratio = (value: number) => (raw ? `${fmt(value / raw.cpuUs)}x` : '–');
+  const bare = rows.find((r) => r.variant.startsWith('(r)'));
+  const ratio = (value: number, to?: UserRow) => (to ? `${fmt(value / to.cpuUs)}x` : '–');
   const lines = [
-    '| variant | connections | CPU µs/delivery | vs raw | publishes/s per process (CPU) | publishes/s (loop, wall) | p50 / p99 ms | all arrived, in order |',
-    '|---|---:|---:|---:|---:|---:|---:|:---:|',
+    '| variant | connections | CPU µs/delivery | vs raw | vs bare ioredis | publishes/s per process (CPU) | publishes/s (loop, wall) | p50 / p99 ms | all arrived, in order |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|:---:|',
   ];
   for (const r of rows) {
+    const viaRedis = r.variant.includes('Redis') || r.variant.includes('ioredis');
     lines.push(
-      `| ${r.variant} | ${r.users} | ${fmt(r.cpuUs)} | ${ratio(r.cpuUs)} | ${Math.round(r.cpuPublishesPerSecond).toLocaleString('en')} | ${Math.round(r.wallPublishesPerSecond).toLocaleString('en')} | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} | ${r.complete ? 'yes' : '**no**'} |`,
+      `| ${r.variant} | ${r.users} | ${fmt(r.cpuUs)} | ${ratio(r.cpuUs, raw)} | ${viaRedis ? ratio(r.cpuUs, bare) : ''} | ${Math.round(r.cpuPublishesPerSecond).toLocaleString('en')} | ${Math.round(r.wallPublishesPerSecond).toLocaleString('en')} | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} | ${r.complete ? 'yes' : '**no**'} |`,
     );
   }
   return lines.join('\n');

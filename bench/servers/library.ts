@@ -39,7 +39,7 @@ const clusterNodes = process.env.CLUSTER_NODES?.split(',');
             ...(clusterNodes
               ? { cluster: { nodes: clusterNodes } }
               : { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }),
-            channelPrefix: `bench:${randomUUID()}:`,
+            channelPrefix: process.env.CHANNEL_PREFIX ?? `bench:${randomUUID()}:`,
           }
         : { type: 'memory' },
       history: process.env.HISTORY ? { size: Number(process.env.HISTORY) } : undefined,

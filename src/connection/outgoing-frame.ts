@@ -9,6 +9,17 @@ export class OutgoingFrame {
 
   constructor(readonly bytes: Buffer) {}
 
+  /**
+   * `line` (ASCII: an `id:` line) then `body`'s bytes, as one frame: one write, so nothing can
+   * come between them, and one buffer for the socket instead of two.
+   */
+  static prefixed(line: string, body: OutgoingFrame): OutgoingFrame {
+    const bytes = Buffer.allocUnsafe(line.length + body.bytes.length);
+    bytes.write(line, 0, 'latin1');
+    body.bytes.copy(bytes, line.length);
+    return new OutgoingFrame(bytes);
+  }
+
   /** `<length in hex>\r\n<bytes>\r\n`: what `ServerResponse.write` would put on a chunked socket. */
   get chunked(): Buffer {
     return (this.chunk ??= Buffer.concat([

@@ -5,6 +5,7 @@ import {
   type BatchMessage,
   type SharedArgs,
 } from '../../src/broadcast/redis/redis-publish-batch.js';
+import { unpacked } from './packed-args.js';
 
 /** Returns its keys and arguments as one string, and 0 for the argument 'expired'. */
 const ECHO = `
@@ -31,7 +32,7 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
     const send = client.sendCommand.bind(client);
     client.sendCommand = ((command: { name: string; args: unknown[] }) => {
       commands.push(command.name);
-      written.push(command.args.slice(1).map(String));
+      written.push(command.args.slice(1).flatMap(unpacked));
       return send(command as never);
     }) as typeof client.sendCommand;
     try {
@@ -56,7 +57,7 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
     {
       how: "named as the call's keys",
       routed: false,
-      written: ['3', 'k1', 'k2', 'k3', 'a', 'x', 'b', 'expired', 'c', 'y'],
+      written: ['3', 'k1', 'k2', 'k3', '1', 'a', 'x', '2', 'b', 'expired', '3', 'c', 'y'],
     },
     {
       how: "as arguments, the call naming only its first message's key (routed: a cluster routes by it)",
@@ -77,6 +78,20 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
       expect(written.filter((_, i) => commands[i].startsWith('eval'))).toEqual([expected]);
     },
   );
+
+  it("names each key once: a key in every message (an id counter's) is one of the call's keys", async () => {
+    const script = new BatchedScript('testKeyOnce', ECHO, 2, 2);
+    script.install(client);
+    const results = await run([
+      { script, keys: ['seq', 'a'], args: ['1', 'x'] },
+      { script, keys: ['seq', 'b'], args: ['2', 'y'] },
+      { script, keys: ['seq', 'a'], args: ['3', 'z'] },
+    ]);
+    expect(results).toEqual(['seq,a|1,x', 'seq,b|2,y', 'seq,a|3,z']);
+    expect(written.filter((_, i) => commands[i].startsWith('eval'))).toEqual([
+      ['3', 'seq', 'a', 'b', '1', '2', '1', 'x', '1', '3', '2', 'y', '1', '2', '3', 'z'],
+    ]);
+  });
 
   it.each([
     { positions: [1], own: [['m1'], ['m2']], shared: ['s'], expected: ['|s,m1', '|s,m2'] },
@@ -139,7 +154,7 @@ describe('RedisPublishBatch (what a tick publishes, in one script call per route
       const log: string[] = [];
       const send = client.sendCommand.bind(client);
       client.sendCommand = ((command: { name: string; args: unknown[] }) => {
-        const arg = String(command.args[command.args.length - 1]);
+        const arg = unpacked(command.args[command.args.length - 1]).at(-1);
         log.push(`write ${arg}`);
         const reply = send(command as never);
         void (reply as Promise<unknown>).then(() => log.push(`answered ${arg}`));

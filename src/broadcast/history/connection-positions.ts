@@ -98,8 +98,7 @@ export class ConnectionPositions {
       return;
     }
     tracked!.position.advance(parsed, typeof id === 'string' ? id : idText);
-    member.deliverPosition(new OutgoingFrame(Buffer.from(`id: ${tracked!.position.format()}\n`)));
-    member.deliver(rest);
+    member.deliver(OutgoingFrame.prefixed(`id: ${tracked!.position.format()}\n`, rest));
   }
 
   /**

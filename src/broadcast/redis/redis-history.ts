@@ -38,8 +38,14 @@ type Entry = [Buffer, Buffer[]];
  * fresh per call: within one call only a counter's first message can need a new epoch, and ids
  * of different counters differ by their prefix.
  */
-const batchedHistory = (name: string, lua: string) =>
-  new BatchedScript(name, lua, 2, 11, [2, 4, 6, 7, 9]);
+const batchedHistory = (name: string, lua: string, keysInArgv = false) =>
+  new BatchedScript(name, lua, 2, 11, [2, 4, 6, 7, 9], keysInArgv);
+/**
+ * On one Redis the keys travel with the other arguments (one key named): nothing routes by them,
+ * and a call then costs the client one packed argument per message instead of three.
+ */
+const PUBLISH_ONE_REDIS = batchedHistory('ssePublishWithHistoryPacked', PUBLISH_WITH_HISTORY, true);
+/** On a cluster every key is named, so that a slot half moved is refused whole (`TRYAGAIN`). */
 const PUBLISH = batchedHistory('ssePublishWithHistoryBatch', PUBLISH_WITH_HISTORY);
 const SPUBLISH = batchedHistory('sseSpublishWithHistoryBatch', publishWithHistory('SPUBLISH'));
 
@@ -63,7 +69,7 @@ export class RedisHistory {
   /** The cluster publisher (on a cluster), whose slot map names a slot's master. */
   private cluster: Cluster | null = null;
   /** The publish script installed (`SPUBLISH` on a cluster with sharded pub/sub). */
-  private script = PUBLISH;
+  private script = PUBLISH_ONE_REDIS;
   /** The arguments of a publish call that every message of it shares. */
   private readonly shared: SharedArgs = {
     args: () => {
@@ -95,7 +101,7 @@ export class RedisHistory {
   /** Makes the scripts callable on `client`; `sharded`: the script publishes with `SPUBLISH`. */
   install(client: Redis, sharded = false): void {
     if (this.clustered) this.cluster = client as unknown as Cluster;
-    this.script = sharded ? SPUBLISH : PUBLISH;
+    this.script = !this.clustered ? PUBLISH_ONE_REDIS : sharded ? SPUBLISH : PUBLISH;
     this.script.install(client);
     client.defineCommand('sseReadHistory', { numberOfKeys: 2, lua: READ_HISTORY });
     client.defineCommand('sseReadHead', { numberOfKeys: 1, lua: READ_HEAD });

@@ -1,21 +1,27 @@
 import type { Redis } from 'ioredis';
 
-/** An argument of a Redis script. @internal */
-export type ScriptArg = string | Buffer | number;
+import { packArgs, unpackLua, type ScriptArg } from './redis-packed-args.js';
+
+export type { ScriptArg } from './redis-packed-args.js';
 
 /** Messages in one script call at most: Redis runs a call as one unit, blocking other clients. */
 const MAX_PER_CALL = 500;
+/** Bytes of the messages' own arguments in one call at most (a large event fills a call alone). */
+const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
 
 /**
  * A per-message Lua script (its `KEYS` and `ARGV` those of one message) run for many messages in
- * one call: the script's body becomes a function applied to each message's slice of `KEYS` and
- * `ARGV`, in order, each message on its own exactly as if sent alone (its own deadline check, its
- * own id). The call returns one result per message. The `ARGV` positions listed in `shared` are
- * the same for every message of a call and sent once, first (see {@link SharedArgs}).
+ * one call: the script's body becomes a function applied to each message's own `KEYS` and `ARGV`,
+ * in order, each message on its own exactly as if sent alone (its own deadline check, its own
+ * id). The call returns one result per message. The `ARGV` positions listed in `shared` are the
+ * same for every message of a call and sent once, first (see {@link SharedArgs}); the messages'
+ * own arguments follow as one argument ({@link packArgs}), each message's keys first: as their
+ * positions in the call's `KEYS`, where each key is named once.
  *
- * `routed`: the messages' keys travel in `ARGV` (in front of each message's own arguments) and the
+ * `routed`: the messages' keys themselves travel in `ARGV` (in front of each message's own arguments) and the
  * call is written to their master's connection (`BatchMessage.connection`) naming no key — or,
- * without one, names its first message's key so that the cluster client routes it there. A Redis
+ * without one, names its first message's key so that the cluster client routes it there (one
+ * Redis: nothing routes, the keys are simply cheaper to send packed than named). A Redis
  * Cluster refuses a call whose named keys span slots, but lets a script without flags reach any
  * key or shard channel of the node it runs on: one call then carries a whole master's messages.
  * Naming no key also keeps a call on the master the slot map names while a slot migrates: a named
@@ -36,23 +42,28 @@ export class BatchedScript {
     readonly routed = false,
   ) {
     // A message's own arguments tell the messages apart (there is always its deadline).
-    const own = argsPerMessage - shared.length + (routed ? keysPerMessage : 0);
-    if (own < 1) throw new RangeError(`${command}: every message needs an argument of its own`);
-    const keyOf = routed ? 'ARGV[next]; next = next + 1' : `KEYS[i * ${keysPerMessage} + k]`;
+    const own = argsPerMessage - shared.length + keysPerMessage;
+    if (own === keysPerMessage)
+      throw new RangeError(`${command}: every message needs an argument of its own`);
+    // A message's keys come first in its fields: the keys (routed), or their positions in KEYS.
+    const keyOf = routed ? 'fields[next]' : 'KEYS[tonumber(fields[next])]';
+    // ARGV: the shared values, then every message's own ones packed in one argument (packArgs).
     this.lua = `
 local function one(KEYS, ARGV)
 ${perMessageLua}
 end
 local positions, shared = {${shared.join(', ')}}, {}
 for j, position in ipairs(positions) do shared[position] = ARGV[j] end
-local results = {}
-for i = 0, (#ARGV - #positions) / ${own} - 1 do
-  local keys, argv, next = {}, {}, #positions + i * ${own} + 1
-  for k = 1, ${keysPerMessage} do keys[k] = ${keyOf} end
+local packed, at, i, results = ARGV[#positions + 1], 1, 0, {}
+while at <= #packed do
+  ${unpackLua(own)}
+  local keys, argv, next = {}, {}, 1
+  for k = 1, ${keysPerMessage} do keys[k] = ${keyOf}; next = next + 1 end
   for a = 1, ${argsPerMessage} do
-    if shared[a] ~= nil then argv[a] = shared[a] else argv[a] = ARGV[next]; next = next + 1 end
+    if shared[a] ~= nil then argv[a] = shared[a] else argv[a] = fields[next]; next = next + 1 end
   end
-  results[i + 1] = one(keys, argv)
+  i = i + 1
+  results[i] = one(keys, argv)
 end
 return results
 `;
@@ -233,12 +244,14 @@ function parts(queued: Queued[]): Queued[][] {
   const result: Queued[][] = [];
   for (let start = 0; start < queued.length;) {
     const { script, shared } = queued[start].message;
+    let bytes = sizeOf(queued[start].message);
     let end = start + 1;
     while (
       end < queued.length &&
       end - start < MAX_PER_CALL &&
       queued[end].message.script === script &&
-      queued[end].message.shared === shared
+      queued[end].message.shared === shared &&
+      (bytes += sizeOf(queued[end].message)) <= MAX_BYTES_PER_CALL
     )
       end++;
     result.push(queued.slice(start, end));
@@ -247,12 +260,19 @@ function parts(queued: Queued[]): Queued[][] {
   return result;
 }
 
+/** About the bytes of a message's own arguments (a string's length in UTF-16 units). */
+function sizeOf(message: BatchMessage): number {
+  let bytes = 0;
+  for (const arg of message.args) bytes += typeof arg === 'number' ? 8 : arg.length;
+  return bytes;
+}
+
 function call(client: Redis, queued: Queued[], answered?: () => void): void {
   const part = queued.filter(({ receiver }) => receiver.writing());
   if (part.length === 0) return answered?.();
   const { script, shared, connection } = part[0].message;
   const keys: string[] = [];
-  const args: ScriptArg[] = shared ? shared.args() : [];
+  const own: ScriptArg[] = [];
   if (script.routed && connection) {
     if (!(script.command in connection)) script.install(connection);
     client = connection;
@@ -260,15 +280,23 @@ function call(client: Redis, queued: Queued[], answered?: () => void): void {
   if (script.routed) {
     if (!connection) keys.push(part[0].message.keys[0]);
     for (const { message } of part) {
-      for (const key of message.keys) args.push(key);
-      for (const arg of message.args) args.push(arg);
+      for (const key of message.keys) own.push(key);
+      for (const arg of message.args) own.push(arg);
     }
   } else {
+    // Each key named once (a counter's key is in every message of its slot), then its position.
+    const positions = new Map<string, number>();
     for (const { message } of part) {
-      for (const key of message.keys) keys.push(key);
-      for (const arg of message.args) args.push(arg);
+      for (const key of message.keys) {
+        let position = positions.get(key);
+        if (position === undefined) positions.set(key, (position = keys.push(key)));
+        own.push(position);
+      }
+      for (const arg of message.args) own.push(arg);
     }
   }
+  const args: ScriptArg[] = shared ? shared.args() : [];
+  args.push(packArgs(own));
   let reply: Promise<unknown[]>;
   try {
     reply = (client as unknown as Record<string, ScriptCall>)[script.command](
