@@ -86,6 +86,19 @@ describe('historyCounterOf: FNV-1a of the channel, modulo the counters', () => {
     for (const count of counts) expect(count).toBeGreaterThan(60); // spread, not one hot counter
   });
 
+  it.each([
+    { channel: 'user:42', counters: 16, counter: 2 },
+    { channel: '/notifications', counters: 7, counter: 3 },
+    { channel: 'room:é', counters: 16, counter: 0 },
+    { channel: 'emoji:😀', counters: 16, counter: 8 },
+    { channel: 'lone:\ud800', counters: 7, counter: 6 },
+  ])(
+    'hashes the UTF-8 bytes of the name: $channel → $counter of $counters (as every version did)',
+    ({ channel, counters, counter }) => {
+      expect(historyCounterOf(channel, counters)).toBe(counter);
+    },
+  );
+
   it('a history channel of counter k travels on a Redis channel with its hash tag', () => {
     expect(redisChannelOf('sse:', 'user:1', undefined)).toBe('sse:user:1');
     expect(redisChannelOf('sse:', 'user:1', historyTagOf(3))).toBe('sse:{history:3}user:1');

@@ -7,11 +7,19 @@
 export function historyCounterOf(channel: string, counters: number): number | undefined {
   if (counters <= 1) return undefined;
   let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(channel, 'utf8')) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+  for (let i = 0; i < channel.length; i++) {
+    const code = channel.charCodeAt(i);
+    // Past ASCII a character's UTF-8 bytes are not its code: hash the whole name's bytes.
+    if (code > 0x7f) return fnv1a(Buffer.from(channel, 'utf8')) % counters;
+    hash = Math.imul(hash ^ code, 0x01000193) >>> 0;
   }
   return hash % counters;
+}
+
+function fnv1a(bytes: Buffer): number {
+  let hash = 0x811c9dc5;
+  for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
 }
 
 /**

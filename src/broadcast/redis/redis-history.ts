@@ -92,8 +92,7 @@ export class RedisHistory {
   }
 
   /** The Redis channel a history channel's messages travel on. */
-  redisChannelOf(channel: string): string {
-    const counter = this.counterOf(channel);
+  redisChannelOf(channel: string, counter = this.counterOf(channel)): string {
     const tagged = counter !== undefined || this.clustered;
     return redisChannelOf(this.prefix, channel, tagged ? historyTagOf(counter) : undefined);
   }
@@ -145,13 +144,13 @@ export class RedisHistory {
   ): BatchMessage {
     const { tail } = historyMessageParts(except);
     const counter = this.counterOf(channel);
-    const keys = this.keys(channel);
+    const keys = this.keys(channel, counter);
     return {
       script: this.script,
       keys,
       // ARGV 1, 3, 5, 8, 10, 11 (the others are shared).
       args: [
-        this.redisChannelOf(channel),
+        this.redisChannelOf(channel, counter),
         tail,
         body,
         this.seenSeq.get(counter) ?? 0,
@@ -177,9 +176,9 @@ export class RedisHistory {
     const seenSeq = this.seenSeq.get(counter) ?? 0;
     const [epochText, newestText, channelText, entries] = await bounded(
       (client as unknown as HistoryCommands).sseReadHistoryBuffer(
-        ...this.keys(channel),
+        ...this.keys(channel, counter),
         streamIdOf(since),
-        this.redisChannelOf(channel),
+        this.redisChannelOf(channel, counter),
       ),
     );
     const epoch = epochText.toString();
@@ -220,8 +219,8 @@ export class RedisHistory {
     return `${this.prefix}${historyTagOf(counter)}:seq`;
   }
 
-  private keys(channel: string): [string, string] {
-    const base = `${this.prefix}${historyTagOf(this.counterOf(channel))}:`;
+  private keys(channel: string, counter: number | undefined): [string, string] {
+    const base = `${this.prefix}${historyTagOf(counter)}:`;
     return [`${base}seq`, `${base}stream:${channel}`];
   }
 }
