@@ -114,7 +114,7 @@ export class ChannelHub implements ChannelMembership {
   /** Connects the transport to this hub. */
   start(): Promise<void> {
     return this.transport.start(
-      (channel, frame, except, id) => this.deliver(channel, frame, except, id),
+      (channel, frame, except, id, parsedId) => this.deliver(channel, frame, except, id, parsedId),
       this.logger,
       {
         interrupted: () => this.interrupted(),
@@ -198,8 +198,13 @@ export class ChannelHub implements ChannelMembership {
     bytes: Buffer,
     except: readonly string[] | undefined,
     id?: string,
+    parsedId?: EventId,
   ): void {
-    if (id !== undefined) this.lastSeenIds.set(this.transport.historyCounterOf?.(channel), id);
+    if (id !== undefined)
+      this.lastSeenIds.set(
+        parsedId ? parsedId.counter : this.transport.historyCounterOf?.(channel),
+        id,
+      );
     const state = this.channels.get(channel);
     if (!state) return;
     const frame = new OutgoingFrame(bytes);
@@ -212,7 +217,7 @@ export class ChannelHub implements ChannelMembership {
       return;
     }
     if (state.spanning && id !== undefined) {
-      this.deliverWithPositions(channel, state, frame, except, id);
+      this.deliverWithPositions(channel, state, frame, except, id, parsedId);
       return;
     }
     if (!state.replaying) {
@@ -282,8 +287,9 @@ export class ChannelHub implements ChannelMembership {
     frame: OutgoingFrame,
     except: readonly string[] | undefined,
     idText: string,
+    parsedId: EventId | undefined,
   ): void {
-    const id = parseEventId(idText);
+    const id = parsedId ?? parseEventId(idText);
     const body = bodyOf(frame);
     for (const member of state.members) {
       if (except && except.includes(member.id)) continue;

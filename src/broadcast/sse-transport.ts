@@ -1,17 +1,20 @@
 import type { SseLogger } from '../connection/index.js';
+import type { EventId } from './history/event-id.js';
 import type { HistoryQuery } from './history/history-options.js';
 
 export type TransportState = 'up' | 'down';
 
 /**
  * Where a transport hands every message for a channel this process subscribed to. `id` is the
- * history id the frame carries (its `id:` line), when the channel keeps history.
+ * history id the frame carries (its `id:` line), when the channel keeps history; `parsedId`, that
+ * id parsed, if the transport has it at hand (it saves parsing it again per message).
  */
 export type TransportSink = (
   channel: string,
   frame: Buffer,
   except: readonly string[] | undefined,
   id: string | undefined,
+  parsedId?: EventId,
 ) => void;
 
 /** What a transport tells the hub about its subscription, beyond messages. */

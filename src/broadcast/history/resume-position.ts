@@ -15,10 +15,13 @@ const MAX_PARTS = MAX_HISTORY_COUNTERS + 1;
  * (the counter was reset: what came before it is gone either way).
  */
 export class ResumePosition {
-  private readonly parts = new Map<number | undefined, EventId>();
-  /** Each part as written, and the counters in format order: a frame's position is cheap. */
-  private readonly texts = new Map<number | undefined, string>();
-  private order: (number | undefined)[] = [];
+  // One entry per counter, sorted by counter (the one counter, `undefined`, first); a position
+  // has a handful of parts and moves on every event of a spanning connection: arrays, not maps.
+  private counters: (number | undefined)[] = [];
+  private ids: EventId[] = [];
+  /** Each part as written: a frame's position is a join of them. */
+  private texts: string[] = [];
+  private text = '';
 
   /** `null` for anything that is not a position we could have written (untrusted input). */
   static parse(text: string | null | undefined): ResumePosition | null {
@@ -28,7 +31,7 @@ export class ResumePosition {
     const position = new ResumePosition();
     for (const piece of pieces) {
       const id = parseEventId(piece);
-      if (!id || position.parts.has(id.counter)) return null;
+      if (!id || position.indexOf(id.counter) !== -1) return null;
       position.set(id, piece);
     }
     return position;
@@ -36,11 +39,12 @@ export class ResumePosition {
 
   /** The id to resume `counter`'s channels from; `undefined`: this position never saw it. */
   since(counter: number | undefined): EventId | undefined {
-    return this.parts.get(counter);
+    const at = this.indexOf(counter);
+    return at === -1 ? undefined : this.ids[at];
   }
 
   get size(): number {
-    return this.parts.size;
+    return this.ids.length;
   }
 
   /**
@@ -48,31 +52,37 @@ export class ResumePosition {
    * the position changed.
    */
   advance(id: EventId, text?: string): boolean {
-    const current = this.parts.get(id.counter);
-    if (current) {
-      const order = compareEventIds(id, current);
+    const at = this.indexOf(id.counter);
+    if (at !== -1) {
+      const order = compareEventIds(id, this.ids[at]);
       if (order !== null && order <= 0) return false;
     }
-    this.set(id, text ?? formatEventId(id));
+    this.set(id, text ?? formatEventId(id), at);
     return true;
   }
 
   format(): string {
-    if (this.order.length === 1) return this.texts.get(this.order[0])!;
-    let text = '';
-    for (const counter of this.order) text += (text ? SEPARATOR : '') + this.texts.get(counter)!;
-    return text;
+    return this.text;
   }
 
-  private set(id: EventId, text: string): void {
-    if (!this.parts.has(id.counter)) {
-      // (`sort` never hands `undefined` to a comparator: it would go last; the one counter goes first.)
-      this.order = [...this.order, id.counter]
-        .map((counter) => counter ?? -1)
-        .sort((a, b) => a - b)
-        .map((key) => (key === -1 ? undefined : key));
+  private indexOf(counter: number | undefined): number {
+    for (let i = 0; i < this.counters.length; i++) if (this.counters[i] === counter) return i;
+    return -1;
+  }
+
+  private set(id: EventId, text: string, at = this.indexOf(id.counter)): void {
+    if (at === -1) {
+      // The one counter (`undefined`) goes first, then the others by number.
+      const rank = (counter: number | undefined) => counter ?? -1;
+      at = 0;
+      while (at < this.counters.length && rank(this.counters[at]) < rank(id.counter)) at++;
+      this.counters.splice(at, 0, id.counter);
+      this.ids.splice(at, 0, id);
+      this.texts.splice(at, 0, text);
+    } else {
+      this.ids[at] = id;
+      this.texts[at] = text;
     }
-    this.parts.set(id.counter, id);
-    this.texts.set(id.counter, text);
+    this.text = this.texts.length === 1 ? text : this.texts.join(SEPARATOR);
   }
 }

@@ -292,7 +292,7 @@ export class RedisTransport implements SseTransport {
       return;
     }
     this.store?.noteSeen(decoded.parsedId);
-    this.sink?.(channel, decoded.frame, decoded.except, decoded.id);
+    this.sink?.(channel, decoded.frame, decoded.except, decoded.id, decoded.parsedId);
   }
 
   /**
