@@ -83,6 +83,8 @@ export class ResumePosition {
       this.ids[at] = id;
       this.texts[at] = text;
     }
-    this.text = this.texts.length === 1 ? text : this.texts.join(SEPARATOR);
+    let joined = this.texts[0];
+    for (let i = 1; i < this.texts.length; i++) joined += SEPARATOR + this.texts[i];
+    this.text = joined;
   }
 }
