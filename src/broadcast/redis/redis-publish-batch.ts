@@ -18,10 +18,10 @@ const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
  * own arguments follow as one argument ({@link packArgs}), each message's keys first: as their
  * positions in the call's `KEYS`, where each key is named once.
  *
- * `routed`: the messages' keys themselves travel in `ARGV` (in front of each message's own arguments) and the
- * call is written to their master's connection (`BatchMessage.connection`) naming no key — or,
- * without one, names its first message's key so that the cluster client routes it there (one
- * Redis: nothing routes, the keys are simply cheaper to send packed than named). A Redis
+ * `routed`: the messages' keys themselves travel in `ARGV` (in front of each message's own
+ * arguments) and the call is written to their master's connection (`BatchMessage.connection`)
+ * naming no key — or, without one, names its first message's key so that the cluster client
+ * routes it there (one Redis: nothing routes, the keys are cheaper packed than named). A Redis
  * Cluster refuses a call whose named keys span slots, but lets a script without flags reach any
  * key or shard channel of the node it runs on: one call then carries a whole master's messages.
  * Naming no key also keeps a call on the master the slot map names while a slot migrates: a named
