@@ -30,6 +30,9 @@ interface ChannelState {
   spanning: Set<ChannelMember> | null;
   /** Members that joined (or wrote their replay) while held: the catch-up must not repeat it. */
   lateJoiners: Map<ChannelMember, LateJoiner> | null;
+  readonly keepsHistory: boolean;
+  /** A history channel that carried an event published with `history: false` (not replayable). */
+  carriesLiveOnly: boolean;
 }
 
 /**
@@ -207,6 +210,7 @@ export class ChannelHub implements ChannelMembership {
       );
     const state = this.channels.get(channel);
     if (!state) return;
+    if (id === undefined && state.keepsHistory) state.carriesLiveOnly = true;
     const frame = new OutgoingFrame(bytes);
     if (state.catchingUp) {
       state.catchingUp.push({ id, frame: { frame, except } });
@@ -254,7 +258,8 @@ export class ChannelHub implements ChannelMembership {
     this.interruptedNow = false;
     for (const channel of this.channels.keys()) {
       const counter = this.transport.historyCounterOf?.(channel);
-      this.catchUp.run(channel, since.get(counter)).catch((error: unknown) => {
+      const liveOnly = this.channels.get(channel)?.carriesLiveOnly ?? false;
+      this.catchUp.run(channel, since.get(counter), liveOnly).catch((error: unknown) => {
         this.logger.warn(BROADCAST_MESSAGES.catchUpFailed(channel, describeError(error).message));
       });
     }
@@ -382,13 +387,15 @@ export class ChannelHub implements ChannelMembership {
   private stateOf(channel: string): ChannelState {
     let state = this.channels.get(channel);
     if (!state) {
-      const held = this.interruptedNow && this.transport.keepsHistory(channel);
+      const keepsHistory = this.transport.keepsHistory(channel);
       state = {
         members: new Set(),
         replaying: null,
-        catchingUp: held ? [] : null,
+        catchingUp: this.interruptedNow && keepsHistory ? [] : null,
         spanning: null,
         lateJoiners: null,
+        keepsHistory,
+        carriesLiveOnly: false,
       };
       this.channels.set(channel, state);
     }

@@ -91,4 +91,33 @@ describe('live streams across a resubscription (own redis-server)', () => {
       await fresh.close();
     }
   });
+
+  it('a history channel that carried live-only events (history: false) reports the break too: those are never replayed', async () => {
+    const ownLogger = new CapturingLogger(); // the last app started owns Nest's logger
+    const own = await startApp(streamApp(options), 'express', undefined, ownLogger);
+    try {
+      const client = await RawSseClient.open(`${own.url}/stream?channels=mixed`);
+      await client.waitFor((c) => c.events.some((e) => e.event === 'ready'));
+      const broadcast = publishing.app.get(BroadcastService);
+      await broadcast.publish('mixed', 'stored');
+      await broadcast.publish('mixed', 'typing', { history: false });
+      await client.waitFor((c) => c.events.some((e) => e.data === 'typing'));
+      await admin.client('KILL', 'TYPE', 'pubsub');
+      await broadcast.publish('mixed', 'stored meanwhile');
+      const reported = () => ownLogger.messages('warn').filter((m) => m.includes('"mixed"'));
+      await waitUntil(() => reported().length > 0, 'reported');
+      expect(reported()).toEqual([
+        expect.stringMatching(
+          /^1 live stream\(s\) of channel "mixed" may have missed .*history: false/,
+        ),
+      ]);
+      expect(own.app.get(SseMetrics).snapshot().liveGaps).toBe(1);
+      // What history has is caught up as before, and the stream is kept (liveGap: 'log').
+      await client.waitFor((c) => c.events.some((e) => e.data === 'stored meanwhile'), 5000);
+      expect(client.ended).toBe(false);
+      client.close();
+    } finally {
+      await own.close();
+    }
+  });
 });

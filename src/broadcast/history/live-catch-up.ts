@@ -61,8 +61,9 @@ type CatchUpSource = Pick<SseTransport, 'history' | 'barrier' | 'keepsHistory'>;
  * so anything missed on its channels is after it; ids of other counters are never looked at),
  * merged with the live frames held meanwhile and written in id order, each id once. Where that
  * cannot be shown complete (no history, trimmed, the read failed, no id of the counter received
- * before the break), the loss is counted and logged, and with `'close'` the members' streams end
- * so their clients reconnect and resume.
+ * before the break; a channel that carried events published with `history: false`), the loss is
+ * counted and logged, and with `'close'` the members' streams end so their clients reconnect and
+ * resume.
  */
 export class LiveCatchUp {
   /** Members told they may have missed events (for metrics). */
@@ -75,7 +76,8 @@ export class LiveCatchUp {
     private readonly policy: LiveGapPolicy,
   ) {}
 
-  async run(channel: string, lastSeenId: string | undefined): Promise<void> {
+  /** `liveOnly`: the channel carries events published with `history: false`, never replayable. */
+  async run(channel: string, lastSeenId: string | undefined, liveOnly = false): Promise<void> {
     if (!this.source.keepsHistory(channel)) {
       this.reportGap(channel, 'the channel keeps no history to catch up from');
       return;
@@ -102,6 +104,8 @@ export class LiveCatchUp {
     if (!lastSeenId)
       this.reportGap(channel, 'no event was received before, so nothing tells where to start');
     else if (gap) this.reportGap(channel, 'history no longer reaches back to what was missed');
+    else if (liveOnly)
+      this.reportGap(channel, 'it carries events published with history: false, never replayed');
   }
 
   /**
