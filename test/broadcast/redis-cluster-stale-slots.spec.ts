@@ -59,6 +59,16 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
     await topology?.stop();
   });
 
+  /** A cluster of three, a worker on it, and a stream of `channel`, ready; where its slot is. */
+  async function streamOnCluster(channel: string) {
+    topology = await RedisClusterTopology.start({ masters: 3 });
+    const place = await topology.placeOf(`${PREFIX}${channel}`);
+    worker = await startWorker(topology);
+    client = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);
+    await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+    return { ...place, broadcast: worker.app.get(BroadcastService) };
+  }
+
   it('rejects it as not sent, publishes nothing for it anywhere, publishes the others of the call, and succeeds once the slot map is read again', async () => {
     topology = await RedisClusterTopology.start({ masters: 3 });
     // Two channels on one master, in different slots.
@@ -104,13 +114,8 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
   }, 60_000);
 
   it('follows a subscribed channel whose slot moved at once (no periodic slot refresh): the loss is logged as a live gap, and what is published after reaches its stream', async () => {
-    topology = await RedisClusterTopology.start({ masters: 3 });
     const channel = 'room-0';
-    const { slot, owner, target } = await topology.placeOf(`${PREFIX}${channel}`);
-    worker = await startWorker(topology);
-    client = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);
-    await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
-    const broadcast = worker.app.get(BroadcastService);
+    const { slot, owner, target, broadcast } = await streamOnCluster(channel);
     await publishUntilSent(broadcast, channel, 0);
     await client.waitFor((c) => c.events.some((e) => e.event === 'tick'), 5000, 'tick 0');
 
@@ -156,13 +161,8 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
     await client.waitFor((c) => c.events.some((e) => e.event === 'tick'), 5000, 'the tick');
   }, 60_000);
   it('a move that leaves the slot with no master for longer than a subscription is redirected (7 s): down meanwhile, one error logged, then subscribed on the new owner and up', async () => {
-    topology = await RedisClusterTopology.start({ masters: 3 });
     const channel = 'room-0';
-    const { slot, owner, target } = await topology.placeOf(`${PREFIX}${channel}`);
-    worker = await startWorker(topology);
-    client = await RawSseClient.open(`${worker.url}/stream?channels=${channel}`);
-    await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
-    const broadcast = worker.app.get(BroadcastService);
+    const { slot, owner, target, broadcast } = await streamOnCluster(channel);
     const failed = () =>
       logger.messages('error').filter((m) => /Resubscribing to Redis channels failed/.test(m));
     const failedBefore = failed().length;
