@@ -5,11 +5,11 @@ import {
   SsePublishError,
   type Broadcaster,
   type SseConnection,
-  type TransportState,
 } from '../../src/index.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { RedisClusterTopology } from '../helpers/redis-cluster.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
+import { watchTransportStates } from '../helpers/transport-states.js';
 
 const CHANNEL = 'news';
 const PUBLISH_TIMEOUT = 1000;
@@ -64,11 +64,7 @@ describe('Redis transport on a cluster whose master fails over to its replica', 
   it('rejects publishes until the replica took over, then subscribes there and delivers each once', async () => {
     const { broadcast } = broadcaster;
     const owner = await topology.ownerOf(`sse:${CHANNEL}`);
-    const states: TransportState[] = [broadcast.transportState];
-    const watch = setInterval(() => {
-      if (states[states.length - 1] !== broadcast.transportState)
-        states.push(broadcast.transportState);
-    }, 10);
+    const watch = watchTransportStates(() => broadcast.transportState);
     try {
       await topology.kill(owner);
       await waitUntil(() => broadcast.transportState === 'down', 'the transport to be down');
@@ -78,11 +74,9 @@ describe('Redis transport on a cluster whose master fails over to its replica', 
       await topology.waitForFailover(owner);
       await waitUntil(() => broadcast.transportState === 'up', 'the transport to be up', 10_000);
     } finally {
-      clearInterval(watch);
+      watch.stop();
     }
-    if (states[states.length - 1] !== broadcast.transportState)
-      states.push(broadcast.transportState);
-    expect(states).toEqual(['up', 'down', 'up']);
+    expect(watch.states).toEqual(['up', 'down', 'up']);
     expect(logs.filter((l) => /transport is down/.test(l.message))).toHaveLength(1);
     expect(logs.filter((l) => /up again/.test(l.message))).toHaveLength(1);
 

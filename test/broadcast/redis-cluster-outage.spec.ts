@@ -1,10 +1,11 @@
-import { BroadcastService, SsePublishError, type TransportState } from '../../src/index.js';
+import { BroadcastService, SsePublishError } from '../../src/index.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
 import type { TestApp } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { RedisClusterTopology } from '../helpers/redis-cluster.js';
 import { startClusterStreamApp } from '../helpers/stream-app.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
+import { watchTransportStates } from '../helpers/transport-states.js';
 
 const PREFIX = 'outage:';
 const PUBLISH_TIMEOUT = 1000;
@@ -62,11 +63,7 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
     expect(broadcast().transportState).toBe('up');
 
     const [victimChannel, victim] = [...owners][0];
-    const states: TransportState[] = [broadcast().transportState];
-    const watch = setInterval(() => {
-      const state = broadcast().transportState;
-      if (states[states.length - 1] !== state) states.push(state);
-    }, 10);
+    const watch = watchTransportStates(() => broadcast().transportState);
     try {
       await topology.kill(victim);
       await waitUntil(
@@ -90,11 +87,9 @@ describe('Redis transport on a cluster whose master is killed and restarted', ()
       await topology.waitUntilOk();
       await waitUntil(() => broadcast().transportState === 'up', 'the transport to be up', 10_000);
     } finally {
-      clearInterval(watch);
+      watch.stop();
     }
-    if (states[states.length - 1] !== broadcast().transportState)
-      states.push(broadcast().transportState);
-    expect(states).toEqual(['up', 'down', 'up']);
+    expect(watch.states).toEqual(['up', 'down', 'up']);
     const downs = logger.messages('warn').filter((m) => /transport is down/.test(m));
     const ups = logger.messages('log').filter((m) => /up again/.test(m));
     expect(downs).toHaveLength(1);

@@ -4,6 +4,7 @@ import { startApp } from '../helpers/platforms.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { RedisClusterTopology } from '../helpers/redis-cluster.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
+import { watchTransportStates } from '../helpers/transport-states.js';
 import { streamApp } from '../helpers/stream-app.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
 
@@ -166,21 +167,15 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
     const failed = () =>
       logger.messages('error').filter((m) => /Resubscribing to Redis channels failed/.test(m));
     const failedBefore = failed().length;
-    const states: string[] = [broadcast.transportState];
-    const watch = setInterval(() => {
-      if (states[states.length - 1] !== broadcast.transportState)
-        states.push(broadcast.transportState);
-    }, 10);
+    const watch = watchTransportStates(() => broadcast.transportState);
     try {
       await topology.moveSlot(slot, owner, target, 0, 'source', 7000);
       expect(broadcast.transportState).toBe('down');
       await waitUntil(() => broadcast.transportState === 'up', 'up again', 10_000);
     } finally {
-      clearInterval(watch);
+      watch.stop();
     }
-    if (states[states.length - 1] !== broadcast.transportState)
-      states.push(broadcast.transportState);
-    expect(states).toEqual(['up', 'down', 'up']);
+    expect(watch.states).toEqual(['up', 'down', 'up']);
     expect(failed().length - failedBefore).toBe(1);
     expect(await topology.ask(target, 'PUBSUB', 'SHARDNUMSUB', `${PREFIX}${channel}`)).toEqual([
       `${PREFIX}${channel}`,
