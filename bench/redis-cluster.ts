@@ -23,6 +23,11 @@ export class BenchCluster {
     return this.topology.nodes.map((port) => `127.0.0.1:${port}`);
   }
 
+  /** The masters' pids. */
+  get pids(): (number | undefined)[] {
+    return this.topology.nodes.map((port) => this.topology.pidOf(port));
+  }
+
   /** `INFO cpu` and `INFO commandstats` of every master. */
   async stats(): Promise<NodeStats[]> {
     return Promise.all(

@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
 import { BenchCluster, type NodeStats } from './redis-cluster.js';
+import { OTHERS_CPU, SERVER_CPU, canPin, pin } from './pin.js';
+import { OwnRedisServer } from '../test/helpers/redis-server.js';
 
 /**
  * `npm run bench`: the same fan-out scenarios, in one run, against every variant. Each server is a
@@ -17,9 +19,13 @@ import { BenchCluster, type NodeStats } from './redis-cluster.js';
  *
  * The per-user workload (each connection in its own channel `user:<i>`, `--events` events to each
  * user channel, published by a loop in the server): `--only=user-raw,user-memory,user-redis,user-redis-history`
- *          (also user-raw-spread, user-raw-redis: bare node:http + ioredis, and user-redis-cluster, user-redis-cluster-history: on a
+ *          (also user-raw-spread, user-raw-redis: bare node:http + ioredis, user-redis-history-16: one Redis
+ *          with historyCounters 16 as on a cluster, and user-redis-cluster, user-redis-cluster-history: on a
  *          three-master cluster of the bench's own, sharded pub/sub, with each master's CPU and calls)
  *          --users=2000  --events=20  --runs=3
+ *
+ * --pin: the server alone on CPU 0, the load client and Redis on CPU 1; the Redis rows then use a
+ *        redis-server of the bench's own (pinned) instead of the shared one (see `pin.ts`).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -36,6 +42,12 @@ const SECONDS = Number(args.seconds ?? 5);
 const USERS = Number(args.users ?? 2000);
 const EVENTS = Number(args.events ?? 20);
 const RUNS = Number(args.runs ?? 3);
+const PIN = args.pin === 'true' && canPin();
+if (args.pin === 'true' && !PIN)
+  process.stderr.write('--pin needs two CPUs and taskset: not pinned\n');
+/** With `--pin`, the Redis of the single-Redis rows: the bench's own, pinned with the client. */
+let ownRedis: OwnRedisServer | null = null;
+const redisUrl = () => ownRedis?.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Variant {
   key: string;
@@ -118,6 +130,11 @@ const VARIANTS: Variant[] = [
         key: 'user-redis-history',
         name: '(u+h) this library, Redis, history 1000',
         env: { TRANSPORT: 'redis', HISTORY: '1000' },
+      },
+      {
+        key: 'user-redis-history-16',
+        name: '(u+h) this library, Redis, history 1000 over 16 counters (as a cluster spreads it)',
+        env: { TRANSPORT: 'redis', HISTORY: '1000', HISTORY_COUNTERS: '16' },
       },
       {
         key: 'user-redis-cluster',
@@ -206,13 +223,17 @@ async function withServer<T>(
       '--expose-gc',
       ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : []),
     ],
-    env: { ...process.env, ...variant.env, CHANNEL_PREFIX: channelPrefix },
+    env: { ...process.env, REDIS_URL: redisUrl(), ...variant.env, CHANNEL_PREFIX: channelPrefix },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const { port } = await ask<{ port: number }>(server, {}, 'port');
   const client = fork(join(here, 'load-client.js'), {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  if (PIN) {
+    pin(server.pid, SERVER_CPU);
+    pin(client.pid, OTHERS_CPU);
+  }
   try {
     const { rss: rssBefore } = await ask<{ rss: number }>(server, { cmd: 'mem' }, 'rss');
     await ask(client, { cmd: 'connect', port, path: variant.path, count: n }, 'connected');
@@ -238,7 +259,7 @@ async function withServer<T>(
 
 /** Unlinks what a server stored under `prefix` in the shared Redis (history keeps it a day). */
 async function removeKeys(prefix: string): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const redis = new Redis(redisUrl());
   try {
     for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }))
       if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
@@ -395,6 +416,13 @@ function ratios(rows: Row[]): string {
 }
 
 const selected = VARIANTS.filter((v) => (only ? only.includes(v.key) : v.workload !== 'per-user'));
+if (
+  PIN &&
+  selected.some((v) => !v.cluster && (v.env?.TRANSPORT === 'redis' || v.key.endsWith('-redis')))
+) {
+  ownRedis = await OwnRedisServer.start();
+  pin(ownRedis.pid, OTHERS_CPU);
+}
 const rows: Row[] = [];
 for (const n of SIZES) {
   for (const variant of selected.filter((v) => v.workload !== 'per-user')) {
@@ -415,6 +443,7 @@ interface ClusterRow {
 /** Starts a cluster, measures `variant` on it, reads each master before and after the runs. */
 async function measureOnCluster(variant: Variant, users: number): Promise<ClusterRow> {
   const cluster = await BenchCluster.start(3);
+  if (PIN) for (const pid of cluster.pids) pin(pid, OTHERS_CPU);
   try {
     const snapshots: NodeStats[][] = [];
     const row = await measureUsers(
@@ -471,8 +500,14 @@ for (const variant of selected.filter((v) => v.workload === 'per-user')) {
   userRows.push(row);
   process.stderr.write(`${fmt(row.cpuUs)} µs/delivery\n`);
 }
+await ownRedis?.kill();
 const report = [
   `Run ${new Date().toISOString()} on ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+  ...(PIN
+    ? [
+        "Pinned (--pin): each server alone on CPU 0; the load client and Redis (for one Redis, a redis-server of the bench's own; the cluster's masters) on CPU 1.",
+      ]
+    : []),
   ...(rows.length
     ? [
         `Bursts of ${BURST} events of 100 bytes published in one tick (median of ${BURSTS}); steady ${RATE} events/s for ${SECONDS} s.`,
@@ -495,7 +530,7 @@ const report = [
     : []),
   ...(clusterRows.length
     ? [
-        `On the cluster (three masters of the bench's own, no replicas, sharded pub/sub; they share the machine's ${cpus().length} cores with the server and the load client): each master's CPU and calls during the ${RUNS} run(s) (INFO cpu / commandstats, after minus before; spublish counts the calls made by the scripts).`,
+        `On the cluster (three masters of the bench's own, no replicas, sharded pub/sub; ${PIN ? 'on CPU 1 with the load client' : `they share the machine's ${cpus().length} cores with the server and the load client`}): each master's CPU and calls during the ${RUNS} run(s) (INFO cpu / commandstats, after minus before; spublish counts the calls made by the scripts).`,
         '',
         clusterTable(clusterRows, userRows),
         '',

@@ -7,7 +7,8 @@ import { serveBenchmark } from '../server-harness.js';
 
 /**
  * (d, e, f) This library: PLATFORM=express|fastify, TRANSPORT=memory|redis, HISTORY=<size>;
- * CLUSTER_NODES=host:port,… puts the Redis transport on that cluster (sharded pub/sub).
+ * CLUSTER_NODES=host:port,… puts the Redis transport on that cluster (sharded pub/sub);
+ * HISTORY_COUNTERS=<n> sets `historyCounters`.
  */
 @SseEndpoint('/sse')
 class BenchEndpoint {}
@@ -40,6 +41,9 @@ const clusterNodes = process.env.CLUSTER_NODES?.split(',');
               ? { cluster: { nodes: clusterNodes } }
               : { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }),
             channelPrefix: process.env.CHANNEL_PREFIX ?? `bench:${randomUUID()}:`,
+            ...(process.env.HISTORY_COUNTERS
+              ? { historyCounters: Number(process.env.HISTORY_COUNTERS) }
+              : {}),
           }
         : { type: 'memory' },
       history: process.env.HISTORY ? { size: Number(process.env.HISTORY) } : undefined,

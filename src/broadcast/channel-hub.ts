@@ -300,7 +300,7 @@ export class ChannelHub implements ChannelMembership {
       if (except && except.includes(member.id)) continue;
       const batch = state.replaying?.get(member);
       if (batch) batch.hold(channel, frame, idText);
-      else if (state.spanning!.has(member)) this.positions.deliver(member, frame, id, body, idText);
+      else if (state.spanning!.has(member)) this.positions.deliver(member, frame, id, body);
       else member.deliver(frame);
     }
   }

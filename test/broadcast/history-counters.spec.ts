@@ -138,6 +138,9 @@ describe('ResumePosition: one part per counter', () => {
     ['1:5-5-a', '1:5-5-a', false, '1:5-5-a'],
     ['1:5-5-a', '1:1-1-b', true, '1:1-1-b'], // another epoch replaces the part
     ['1:5-5-a_2:7-7-a', '2:8-8-a', true, '1:5-5-a_2:8-8-a'], // only its own counter
+    ['1:5-5-a_3:1-1-a', '2:9-9-b', true, '1:5-5-a_2:9-9-b_3:1-1-a'], // added between, in order
+    ['5-5-a_1:5-5-a', '6-6-a', true, '6-6-a_1:5-5-a'], // the one counter stays first
+    ['1:5-9-a', '1:6-8-a', false, '1:5-9-a'], // seq decides, not ms
   ])('from %s, advancing with %s', (from, next, changed, after) => {
     const position = ResumePosition.parse(from)!;
     expect(position.advance(id(next))).toBe(changed);

@@ -7,6 +7,18 @@ describe("packArgs (a script call's per-message arguments as one Redis argument)
     { what: 'ASCII strings', values: ['a', 'bc'], fields: ['a', 'bc'], bytes: 4 + 1 + 4 + 2 },
     { what: 'an empty string', values: ['', 'x'], fields: ['', 'x'], bytes: 4 + 0 + 4 + 1 },
     { what: 'UTF-8 (lengths in bytes)', values: ['é€😀'], fields: ['é€😀'], bytes: 4 + 2 + 3 + 4 },
+    // Lengths are in UTF-8 bytes at every boundary of ASCII.
+    { what: '64 ASCII characters', values: ['a'.repeat(64)], fields: ['a'.repeat(64)], bytes: 68 },
+    { what: '65 ASCII characters', values: ['a'.repeat(65)], fields: ['a'.repeat(65)], bytes: 69 },
+    { what: 'DEL, the last ASCII code', values: ['\x7f'], fields: ['\x7f'], bytes: 5 },
+    { what: 'U+0080, the first code past it', values: ['\x80'], fields: ['\x80'], bytes: 6 },
+    {
+      what: 'a short string ending in non-ASCII',
+      values: [`${'a'.repeat(63)}é`],
+      fields: [`${'a'.repeat(63)}é`],
+      bytes: 4 + 63 + 2,
+    },
+    { what: 'a lone surrogate (as U+FFFD)', values: ['a\ud800'], fields: ['a\ufffd'], bytes: 8 },
     {
       what: 'numbers as decimal text',
       values: [0, 1764554554000, -3],

@@ -86,8 +86,6 @@ export class ConnectionPositions {
     frame: OutgoingFrame,
     id: string | EventId | null | undefined,
     body?: OutgoingFrame | null,
-    /** `id` as written, when `id` is given parsed (saves formatting it per member). */
-    idText?: string,
   ): void {
     const tracked = this.tracked.get(member);
     const spans = tracked !== undefined && tracked.counters.size > 1 && !!id;
@@ -97,7 +95,7 @@ export class ConnectionPositions {
       member.deliver(frame);
       return;
     }
-    tracked!.position.advance(parsed, typeof id === 'string' ? id : idText);
+    tracked!.position.advance(parsed);
     member.deliver(OutgoingFrame.prefixed(`id: ${tracked!.position.format()}\n`, rest));
   }
 

@@ -33,8 +33,11 @@ export function parseEventId(value: string | null | undefined): EventId | null {
   if (typeof value !== 'string' || value.length > MAX_EVENT_ID_LENGTH) return null;
   const match = EVENT_ID.exec(value);
   if (!match) return null;
-  const id = { ms: Number(match[2]), seq: Number(match[3]), epoch: match[4] };
-  return match[1] === undefined ? id : { counter: Number(match[1]), ...id };
+  const ms = Number(match[2]);
+  const seq = Number(match[3]);
+  return match[1] === undefined
+    ? { ms, seq, epoch: match[4] }
+    : { counter: Number(match[1]), ms, seq, epoch: match[4] };
 }
 
 /**

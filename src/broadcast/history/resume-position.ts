@@ -1,4 +1,4 @@
-import { compareEventIds, formatEventId, parseEventId, type EventId } from './event-id.js';
+import { parseEventId, type EventId } from './event-id.js';
 import { MAX_HISTORY_COUNTERS } from './history-counter.js';
 
 /** Between the parts of a position; never in an id. */
@@ -15,13 +15,14 @@ const MAX_PARTS = MAX_HISTORY_COUNTERS + 1;
  * (the counter was reset: what came before it is gone either way).
  */
 export class ResumePosition {
-  // One entry per counter, sorted by counter (the one counter, `undefined`, first); a position
-  // has a handful of parts and moves on every event of a spanning connection: arrays, not maps.
-  private counters: (number | undefined)[] = [];
-  private ids: EventId[] = [];
-  /** Each part as written: a frame's position is a join of them. */
-  private texts: string[] = [];
-  private text = '';
+  // One entry per counter, sorted by counter (the one counter, `undefined`, first). A spanning
+  // connection's position moves on every event and lives as long as the connection: it keeps
+  // numbers in place (and an epoch only when it changes), never the event's own id objects or
+  // strings, which would outlive the young generation for nothing.
+  private readonly counters: (number | undefined)[] = [];
+  private readonly ms: number[] = [];
+  private readonly seq: number[] = [];
+  private readonly epochs: string[] = [];
 
   /** `null` for anything that is not a position we could have written (untrusted input). */
   static parse(text: string | null | undefined): ResumePosition | null {
@@ -32,7 +33,7 @@ export class ResumePosition {
     for (const piece of pieces) {
       const id = parseEventId(piece);
       if (!id || position.indexOf(id.counter) !== -1) return null;
-      position.set(id, piece);
+      position.set(id, -1);
     }
     return position;
   }
@@ -40,29 +41,37 @@ export class ResumePosition {
   /** The id to resume `counter`'s channels from; `undefined`: this position never saw it. */
   since(counter: number | undefined): EventId | undefined {
     const at = this.indexOf(counter);
-    return at === -1 ? undefined : this.ids[at];
+    if (at === -1) return undefined;
+    const id = { ms: this.ms[at], seq: this.seq[at], epoch: this.epochs[at] };
+    return counter === undefined ? id : { counter, ...id };
   }
 
   get size(): number {
-    return this.ids.length;
+    return this.counters.length;
   }
 
-  /**
-   * Moves `id`'s counter forward to `id` (`text`: `id` as written, if at hand); returns whether
-   * the position changed.
-   */
-  advance(id: EventId, text?: string): boolean {
+  /** Moves `id`'s counter forward to `id`; returns whether the position changed. */
+  advance(id: EventId): boolean {
     const at = this.indexOf(id.counter);
-    if (at !== -1) {
-      const order = compareEventIds(id, this.ids[at]);
-      if (order !== null && order <= 0) return false;
+    // Within an epoch only forward (as `compareEventIds`); another epoch replaces the part.
+    if (at !== -1 && this.epochs[at] === id.epoch) {
+      const order = id.seq !== this.seq[at] ? id.seq - this.seq[at] : id.ms - this.ms[at];
+      if (order <= 0) return false;
     }
-    this.set(id, text ?? formatEventId(id), at);
+    this.set(id, at);
     return true;
   }
 
+  /** `<k>:<ms>-<seq>-<epoch>_…`, made when asked (it changes with every event). */
   format(): string {
-    return this.text;
+    let text = '';
+    for (let i = 0; i < this.counters.length; i++) {
+      const counter = this.counters[i];
+      if (i > 0) text += SEPARATOR;
+      if (counter !== undefined) text += `${counter}:`;
+      text += `${this.ms[i]}-${this.seq[i]}-${this.epochs[i]}`;
+    }
+    return text;
   }
 
   private indexOf(counter: number | undefined): number {
@@ -70,21 +79,20 @@ export class ResumePosition {
     return -1;
   }
 
-  private set(id: EventId, text: string, at = this.indexOf(id.counter)): void {
+  private set(id: EventId, at: number): void {
     if (at === -1) {
       // The one counter (`undefined`) goes first, then the others by number.
       const rank = (counter: number | undefined) => counter ?? -1;
       at = 0;
       while (at < this.counters.length && rank(this.counters[at]) < rank(id.counter)) at++;
       this.counters.splice(at, 0, id.counter);
-      this.ids.splice(at, 0, id);
-      this.texts.splice(at, 0, text);
-    } else {
-      this.ids[at] = id;
-      this.texts[at] = text;
+      this.ms.splice(at, 0, id.ms);
+      this.seq.splice(at, 0, id.seq);
+      this.epochs.splice(at, 0, id.epoch);
+      return;
     }
-    let joined = this.texts[0];
-    for (let i = 1; i < this.texts.length; i++) joined += SEPARATOR + this.texts[i];
-    this.text = joined;
+    this.ms[at] = id.ms;
+    this.seq[at] = id.seq;
+    if (this.epochs[at] !== id.epoch) this.epochs[at] = id.epoch;
   }
 }
