@@ -83,7 +83,12 @@ export function compareEventIds(a: EventId, b: EventId): number | null {
     );
   }
   if (a.epoch !== b.epoch) return null;
-  return a.seq !== b.seq ? a.seq - b.seq : a.ms - b.ms;
+  return orderWithinEpoch(a.seq, a.ms, b.seq, b.ms);
+}
+
+/** The order of two ids of one counter and epoch, given by their parts (see {@link compareEventIds}). */
+export function orderWithinEpoch(seqA: number, msA: number, seqB: number, msB: number): number {
+  return seqA !== seqB ? seqA - seqB : msA - msB;
 }
 
 /** `a` is of the same epoch as `b` and after it. */

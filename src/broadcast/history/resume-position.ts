@@ -1,4 +1,4 @@
-import { parseEventId, type EventId } from './event-id.js';
+import { orderWithinEpoch, parseEventId, type EventId } from './event-id.js';
 import { MAX_HISTORY_COUNTERS } from './history-counter.js';
 
 /** Between the parts of a position; never in an id. */
@@ -53,11 +53,13 @@ export class ResumePosition {
   /** Moves `id`'s counter forward to `id`; returns whether the position changed. */
   advance(id: EventId): boolean {
     const at = this.indexOf(id.counter);
-    // Within an epoch only forward (as `compareEventIds`); another epoch replaces the part.
-    if (at !== -1 && this.epochs[at] === id.epoch) {
-      const order = id.seq !== this.seq[at] ? id.seq - this.seq[at] : id.ms - this.ms[at];
-      if (order <= 0) return false;
-    }
+    // Within an epoch only forward; another epoch replaces the part.
+    if (
+      at !== -1 &&
+      this.epochs[at] === id.epoch &&
+      orderWithinEpoch(id.seq, id.ms, this.seq[at], this.ms[at]) <= 0
+    )
+      return false;
     this.set(id, at);
     return true;
   }
