@@ -418,7 +418,9 @@ function ratios(rows: Row[]): string {
 const selected = VARIANTS.filter((v) => (only ? only.includes(v.key) : v.workload !== 'per-user'));
 if (
   PIN &&
-  selected.some((v) => !v.cluster && (v.env?.TRANSPORT === 'redis' || v.key.endsWith('-redis')))
+  selected.some(
+    (v) => !v.cluster && (v.env?.TRANSPORT === 'redis' || v.script === 'servers/raw-redis.js'),
+  )
 ) {
   ownRedis = await OwnRedisServer.start();
   pin(ownRedis.pid, OTHERS_CPU);

@@ -33,11 +33,18 @@ export function parseEventId(value: string | null | undefined): EventId | null {
   if (typeof value !== 'string' || value.length > MAX_EVENT_ID_LENGTH) return null;
   const match = EVENT_ID.exec(value);
   if (!match) return null;
-  const ms = Number(match[2]);
-  const seq = Number(match[3]);
-  return match[1] === undefined
-    ? { ms, seq, epoch: match[4] }
-    : { counter: Number(match[1]), ms, seq, epoch: match[4] };
+  const counter = match[1] === undefined ? undefined : Number(match[1]);
+  return eventIdOf(counter, Number(match[2]), Number(match[3]), match[4]);
+}
+
+/** An id from its parts; the one counter (`undefined`) has no `counter` key at all. */
+export function eventIdOf(
+  counter: number | undefined,
+  ms: number,
+  seq: number,
+  epoch: string,
+): EventId {
+  return counter === undefined ? { ms, seq, epoch } : { counter, ms, seq, epoch };
 }
 
 /**
@@ -52,8 +59,7 @@ export function parseStreamId(
   if (typeof value !== 'string') return null;
   const match = STREAM_ID.exec(value);
   if (!match) return null;
-  const id = { ms: Number(match[1]), seq: Number(match[2]), epoch };
-  return counter === undefined ? id : { counter, ...id };
+  return eventIdOf(counter, Number(match[1]), Number(match[2]), epoch);
 }
 
 export function formatEventId(id: EventId): string {

@@ -1,4 +1,4 @@
-import { orderWithinEpoch, parseEventId, type EventId } from './event-id.js';
+import { eventIdOf, orderWithinEpoch, parseEventId, type EventId } from './event-id.js';
 import { MAX_HISTORY_COUNTERS } from './history-counter.js';
 
 /** Between the parts of a position; never in an id. */
@@ -42,8 +42,7 @@ export class ResumePosition {
   since(counter: number | undefined): EventId | undefined {
     const at = this.indexOf(counter);
     if (at === -1) return undefined;
-    const id = { ms: this.ms[at], seq: this.seq[at], epoch: this.epochs[at] };
-    return counter === undefined ? id : { counter, ...id };
+    return eventIdOf(counter, this.ms[at], this.seq[at], this.epochs[at]);
   }
 
   get size(): number {
