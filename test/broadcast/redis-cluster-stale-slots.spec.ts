@@ -170,7 +170,7 @@ describe('Redis Cluster: a publish whose slot moved away from the master its cal
     const watch = watchTransportStates(() => broadcast.transportState);
     try {
       await topology.moveSlot(slot, owner, target, 0, 'source', 7000);
-      expect(broadcast.transportState).toBe('down');
+      // The move may end after the transport is up again: the recorded states below prove the outage.
       await waitUntil(() => broadcast.transportState === 'up', 'up again', 10_000);
     } finally {
       watch.stop();
