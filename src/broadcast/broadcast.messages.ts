@@ -30,6 +30,8 @@ export const BROADCAST_MESSAGES = {
   redisFailed: (what: string, message: string) => `Redis transport: ${what} failed: ${message}`,
   redisConnectFailed: (ms: number, why: string) =>
     `Redis transport: could not connect to Redis within ${ms} ms (failFast)${why}`,
+  redisClusterUnreachable: (nodes: string) => `no cluster startup node reachable (${nodes})`,
+  redisClusterNotReached: (why: string) => `Redis transport: ${why}; reconnecting`,
   redisLoginRefused: (why: string) =>
     `Redis transport: Redis refused the login (failFast)${why}; check the username and password`,
   redisConnectionFailed: (role: string, message: string) =>

@@ -6,6 +6,7 @@ import { BatchedScript } from './redis-publish-batch.js';
 import type { LivePublish } from './redis-publishes.js';
 import { NOT_LOCAL } from './redis.scripts.js';
 import type { RedisConstructor } from './load-ioredis.js';
+import type { StartupNode } from './redis-node-reachability.js';
 import type {
   RedisClusterClient,
   RedisClusterOptions,
@@ -46,6 +47,13 @@ export function isClusterConfig(config: RedisTransportOptions): boolean {
   return (
     Boolean(config.cluster) || (config.client as RedisClusterClient | undefined)?.isCluster === true
   );
+}
+
+/** The startup nodes a cluster configuration names (`cluster.nodes`, or a `Cluster` client's). @internal */
+export function startupNodesOf(config: RedisTransportOptions): StartupNode[] {
+  if (config.cluster) return [...config.cluster.nodes];
+  const client = config.client as { startupNodes?: StartupNode[] } | undefined;
+  return client?.startupNodes ?? [];
 }
 
 /**

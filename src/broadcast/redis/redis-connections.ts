@@ -9,8 +9,10 @@ import {
   isClusterConfig,
   isClusterNode,
   openCluster,
+  startupNodesOf,
   usesShardedPubSub,
 } from './redis-cluster.js';
+import { unreachableNodes } from './redis-node-reachability.js';
 import type { RedisClient, RedisTransportOptions } from './redis-transport-options.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
@@ -129,6 +131,7 @@ export class RedisConnections {
     this.watch(this.publisher, 'publisher', (up) => (this.publisherUp = up), hooks);
     this.watch(this.subscriber, 'subscriber', (up) => (this.subscriberUp = up), hooks);
     if (this.config.failFast) await this.connected();
+    else if (clustered) this.explainUnreachableCluster();
     if (!clustered) await this.refuseClusterNode();
   }
 
@@ -144,6 +147,34 @@ export class RedisConnections {
       this.wakeWaiting = wake;
       this.publisher.once('ready', wake);
     }));
+  }
+
+  /** A cluster not reached at startup: logs once why (which address, what the network answered). */
+  private explainUnreachableCluster(): void {
+    const publisher = this.publisher;
+    const explain = () => {
+      publisher.off('ready', reached);
+      void this.unreachableClusterNodes().then((why) => {
+        if (why && !this.closing && !this.publisherUp)
+          this.logger.error(BROADCAST_MESSAGES.redisClusterNotReached(why));
+      });
+    };
+    const reached = () => publisher.off('close', explain);
+    publisher.once('close', explain);
+    publisher.once('ready', reached);
+  }
+
+  /**
+   * On a cluster, what the network answers at each startup node when none can be reached (the
+   * cluster client's own error names no address); `null` otherwise.
+   */
+  private async unreachableClusterNodes(): Promise<string | null> {
+    if (!isClusterConfig(this.config)) return null;
+    const detail = await unreachableNodes(
+      startupNodesOf(this.config),
+      Math.min(this.timeoutMs, REACHABILITY_TIMEOUT_MS),
+    );
+    return detail && BROADCAST_MESSAGES.redisClusterUnreachable(detail);
   }
 
   /**
@@ -203,8 +234,10 @@ export class RedisConnections {
       clients.forEach((client) => client.off('error', noteError));
     }
     await this.close();
-    const why = lastError ? `: ${describeConnectionError(lastError)}` : '';
     const loginRefused = outcome === 'refused';
+    const unreachable = loginRefused ? null : await this.unreachableClusterNodes();
+    const described = unreachable ?? (lastError ? describeConnectionError(lastError) : '');
+    const why = described ? `: ${described.replace(/\.$/, '')}` : '';
     const message = loginRefused
       ? BROADCAST_MESSAGES.redisLoginRefused(why)
       : BROADCAST_MESSAGES.redisConnectFailed(this.timeoutMs, why);
@@ -293,6 +326,9 @@ function whenReady(client: Redis): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => client.once('ready', () => resolve()));
 }
+
+/** How long a startup node's TCP connect may take when telling why a cluster is unreachable. */
+const REACHABILITY_TIMEOUT_MS = 1000;
 
 /** Redis's refusals of a login: waiting longer will not change them. */
 const LOGIN_REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password/i;
