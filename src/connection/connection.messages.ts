@@ -43,6 +43,8 @@ export const NOT_A_PIPE_SOURCE =
   'sse.pipe() takes an AsyncIterable, an Iterable (not a string) or an Observable';
 
 export const PIPE_MAP_NOT_AN_EVENT = 'The map of sse.pipe() must return an SseEvent object';
+export const pipeOptionInvalid = (option: string, message: string) =>
+  `sse.pipe() option ${option}: ${message}`;
 
 export const pipeSourceFailed = (id: string, endpoint: string, message: string) =>
   `The source piped to SSE connection ${id} on ${endpoint} failed: ${message}`;

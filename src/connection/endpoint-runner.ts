@@ -9,6 +9,7 @@ import type { SseCounters } from './sse-counters.js';
 import type { SseConnection, SseResponse } from './sse-connection.js';
 import { controllerOf } from './connection-controller.js';
 import { guardUserCallback } from './user-callback.js';
+import { loggedByPipe } from './pipe/pipe-source.js';
 import { ConnectionLimits, type SseRejection } from './connection-limits.js';
 import { REJECTIONS, endpointHook, notLiveOnEndpointChannel } from './connection.messages.js';
 import { describeError, type SseLogger } from './sse-logger.js';
@@ -126,7 +127,7 @@ export class EndpointRunner {
         await this.endpoint.onConnect(connection, ...connectParams);
     } catch (error) {
       if (connection.closed && isClosedError(error)) return;
-      this.logFailure('onConnect', error);
+      if (!loggedByPipe(error)) this.logFailure('onConnect', error);
       controller.terminate('error');
     } finally {
       controller.resume.endConnecting();

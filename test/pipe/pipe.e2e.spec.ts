@@ -103,15 +103,37 @@ class FailingEndpoint implements OnSseConnect {
     } catch (error) {
       await sse.sendEvent({ event: 'failed', data: (error as Error).message });
     }
+    const badName = sse.pipe(['never', 'read'], { event: 'bad\nname' });
+    await badName.catch((error: Error) =>
+      sse.sendEvent({ event: 'refused', data: `${error.name}: ${error.message}` }),
+    );
     await sse.pipe(['still', 'open'], { event: 'after' });
     await sse.sendEvent({ event: 'done', data: '' });
     sse.close();
   }
 }
 
+@SseEndpoint('/failing-through')
+class FailingThroughEndpoint implements OnSseConnect {
+  async onConnect(sse: SseConnection): Promise<void> {
+    async function* oneThenThrow() {
+      yield 'one';
+      throw new Error('the model went away');
+    }
+    await sse.pipe(oneThenThrow());
+  }
+}
+
 @Module({
   imports: [SseModule.forRoot()],
-  providers: [Probe, NumbersEndpoint, ModelEndpoint, TicksEndpoint, FailingEndpoint],
+  providers: [
+    Probe,
+    NumbersEndpoint,
+    ModelEndpoint,
+    TicksEndpoint,
+    FailingEndpoint,
+    FailingThroughEndpoint,
+  ],
 })
 class PipeModule {}
 
@@ -220,13 +242,14 @@ describe.each(PLATFORMS)('sse.pipe on %s', (platform) => {
     await waitUntil(() => probe.unsubscribed === 1, 'the Observable to be unsubscribed');
   });
 
-  it('a source that throws is logged, rejects the pipe, and the stream stays usable', async () => {
+  it('a source that throws is logged, rejects the pipe, and the stream stays usable; a bad option rejects it before the source is read, not logged', async () => {
     const stream = await open('/failing');
     const events = await stream.until((e) => e.event === 'done');
     expect(events.map((e) => [e.event, e.data])).toEqual([
       ['message', 'one'],
       ['message', 'two'],
       ['failed', 'the model went away'],
+      ['refused', 'TypeError: sse.pipe() option event: SSE event name must not contain CR or LF'],
       ['after', 'still'],
       ['after', 'open'],
       ['done', ''],
@@ -234,6 +257,20 @@ describe.each(PLATFORMS)('sse.pipe on %s', (platform) => {
     expect(logger.messages('error')).toEqual([
       expect.stringMatching(
         /^The source piped to SSE connection \S+ on \/failing failed: the model went away$/,
+      ),
+    ]);
+  });
+
+  it('a source failure that reaches onConnect closes the stream, logged once (by the pipe)', async () => {
+    const before = logger.messages('error').length;
+    const stream = await open('/failing-through');
+    await expect(stream.take(2)).rejects.toThrow(/ended \(after 1 events\)/);
+    expect(stream.received.map((e) => e.data)).toEqual(['one']);
+    expect(stream.ended).toBe(true);
+    await sleep(50);
+    expect(logger.messages('error').slice(before)).toEqual([
+      expect.stringMatching(
+        /^The source piped to SSE connection \S+ on \/failing-through failed: the model went away$/,
       ),
     ]);
   });

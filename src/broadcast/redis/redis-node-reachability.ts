@@ -23,11 +23,12 @@ export function addressOfNode(node: StartupNode): { host: string; port: number }
 }
 
 /**
- * Why none of `nodes` can be reached, node by node (`"127.0.0.1:7000: connect ECONNREFUSED
- * 127.0.0.1:7000"`), by opening a TCP connection to each and closing it; `null` if one of them
- * accepts (the cause is then above TCP: TLS, the login, the cluster's state). A cluster client
- * says only "Failed to refresh slots cache. Connection is closed." (or nothing, for a host that
- * does not resolve): this says which address and what the network answered.
+ * Why none of `nodes` can be reached, node by node
+ * (`127.0.0.1:7000: connect ECONNREFUSED 127.0.0.1:7000`), by opening a TCP connection to each and
+ * closing it; `null` if there are none, or one accepts (the cause is then above TCP: TLS, the
+ * login, the cluster's state). A cluster client says only "Failed to refresh slots cache.
+ * Connection is closed." (or nothing, for a host that does not resolve): this says which address
+ * and what the network answered.
  * @internal
  */
 export async function unreachableNodes(
@@ -35,7 +36,7 @@ export async function unreachableNodes(
   timeoutMs: number,
 ): Promise<string | null> {
   const outcomes = await Promise.all(nodes.map((node) => tryTcp(addressOfNode(node), timeoutMs)));
-  if (outcomes.some((outcome) => outcome === null)) return null;
+  if (outcomes.length === 0 || outcomes.some((outcome) => outcome === null)) return null;
   return outcomes.join('; ');
 }
 

@@ -5,7 +5,15 @@ import { SseClosedError } from '../sse-closed.error.js';
 import { describeError } from '../sse-logger.js';
 import { guardUserCallback } from '../user-callback.js';
 import { asObservable, observableIterator, type ObservableLike } from './observable-iterator.js';
-import { pipedEvent, type SsePipeOptions } from './piped-event.js';
+import { assertPipeOptions, pipedEvent, type SsePipeOptions } from './piped-event.js';
+
+/** Failures a pipe logged: the hook they reach next does not log them again. */
+const loggedFailures = new WeakSet<object>();
+
+/** Whether `error` is a source's failure that `sse.pipe` already logged. */
+export function loggedByPipe(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && loggedFailures.has(error);
+}
 
 /** What `sse.pipe` reads: an async iterable (an async generator), an iterable, or an Observable. */
 export type SsePipeSource<T> = AsyncIterable<T> | Iterable<T> | ObservableLike<T>;
@@ -16,13 +24,16 @@ export type SsePipeSource<T> = AsyncIterable<T> | Iterable<T> | ObservableLike<T
  * connection closes, the source is stopped (`return()` on its iterator, which runs a generator's
  * `finally` after the item it is working on; `unsubscribe()` on an Observable) and the pipe
  * rejects with `SseClosedError` at once. A source that throws (or an item `map`/encoding
- * refuses) is logged, stopped, and rejects the pipe; the connection stays open.
+ * refuses) is logged, stopped, and rejects the pipe; the connection stays open. Options that
+ * can't be used (an `event` name with a line break) reject it with a `TypeError` before the source
+ * is read, and are not logged: the caller's mistake, not the source's.
  */
 export async function pipeSource<T>(
   controller: ConnectionController,
   source: SsePipeSource<T>,
   options?: SsePipeOptions<T>,
 ): Promise<void> {
+  assertPipeOptions(options);
   const iterator = iteratorOf(source);
   if (controller.closed) {
     stop(controller, iterator);
@@ -58,6 +69,7 @@ export async function pipeSource<T>(
       pipeSourceFailed(controller.id, controller.connection.endpoint, message),
       stack,
     );
+    if (typeof error === 'object' && error !== null) loggedFailures.add(error);
     throw error;
   } finally {
     failStep = null;

@@ -1,5 +1,5 @@
-import type { SseEvent } from '../../protocol/index.js';
-import { PIPE_MAP_NOT_AN_EVENT } from '../connection.messages.js';
+import { assertEventName, type SseEvent } from '../../protocol/index.js';
+import { PIPE_MAP_NOT_AN_EVENT, pipeOptionInvalid } from '../connection.messages.js';
 
 /** How `sse.pipe` turns items into events. */
 export interface SsePipeOptions<T = unknown> {
@@ -7,6 +7,19 @@ export interface SsePipeOptions<T = unknown> {
   event?: string;
   /** Shapes each item into the event sent for it (its `event` wins over `options.event`). */
   map?: (item: T) => SseEvent;
+}
+
+/** Throws a `TypeError` naming the option that can't be used, before the source is read. */
+export function assertPipeOptions(options: SsePipeOptions<never> | undefined): void {
+  if (options?.event !== undefined) {
+    try {
+      assertEventName(options.event);
+    } catch (error) {
+      throw new TypeError(pipeOptionInvalid('event', (error as Error).message), { cause: error });
+    }
+  }
+  if (options?.map !== undefined && typeof options.map !== 'function')
+    throw new TypeError(pipeOptionInvalid('map', `must be a function, got ${typeof options.map}`));
 }
 
 const EVENT_KEYS: ReadonlySet<string> = new Set(['data', 'event', 'id', 'retry']);
