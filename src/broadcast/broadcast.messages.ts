@@ -34,6 +34,8 @@ export const BROADCAST_MESSAGES = {
   redisClusterNotReached: (why: string) => `Redis transport: ${why}; reconnecting`,
   redisLoginRefused: (why: string) =>
     `Redis transport: Redis refused the login (failFast)${why}; check the username and password`,
+  redisCertificateRefused: (why: string) =>
+    `Redis transport: the server's TLS certificate was not trusted (failFast)${why}; check the tls options (ca, servername)`,
   redisConnectionFailed: (role: string, message: string) =>
     `Redis ${role} connection failed: ${message}`,
   redisDown:

@@ -16,12 +16,23 @@ export const consoleLogger: SseLogger = {
 
 /** Message and stack of anything thrown, for logging, without the credentials of URLs in them. */
 export function describeError(error: unknown): { message: string; stack?: string } {
-  if (error instanceof Error)
+  // Not `instanceof Error`: an error of another realm (a VM context, Jest's modules) is one too.
+  if (isErrorLike(error))
     return {
       message: redactUrlCredentials(error.message),
       stack: error.stack === undefined ? undefined : redactUrlCredentials(error.stack),
     };
   return { message: redactUrlCredentials(String(error)) };
+}
+
+function isErrorLike(value: unknown): value is Error {
+  return (
+    value instanceof Error ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Error).message === 'string' &&
+      typeof (value as Error).name === 'string')
+  );
 }
 
 /** A logger of the application's, made safe: one that throws never breaks the library's work. */

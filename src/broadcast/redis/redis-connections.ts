@@ -211,12 +211,12 @@ export class RedisConnections {
   /** Waits until both connections are ready, up to the timeout; else closes and rejects. */
   private async connected(): Promise<void> {
     let lastError: Error | undefined;
-    let refusedLogin: (refused: 'refused') => void = () => undefined;
-    const refused = new Promise<'refused'>((resolve) => (refusedLogin = resolve));
+    let refuse: (kind: Refusal) => void = () => undefined;
+    const refused = new Promise<Refusal>((resolve) => (refuse = resolve));
     const noteError = (error: Error) => {
-      const refusal = loginRefusal(error);
-      lastError = refusal ?? error;
-      if (refusal) refusedLogin('refused');
+      const refusal = refusalOf(error);
+      lastError = refusal?.error ?? error;
+      if (refusal) refuse(refusal.kind);
     };
     const clients = [this.publisher, this.subscriber];
     clients.forEach((client) => client.on('error', noteError));
@@ -225,7 +225,7 @@ export class RedisConnections {
       timer = setTimeout(() => resolve(false), this.timeoutMs);
     });
     const ready = Promise.all(clients.map(whenReady)).then(() => true);
-    let outcome: boolean | 'refused';
+    let outcome: boolean | Refusal;
     try {
       outcome = await Promise.race([ready, timedOut, refused]);
       if (outcome === true) return;
@@ -234,14 +234,17 @@ export class RedisConnections {
       clients.forEach((client) => client.off('error', noteError));
     }
     await this.close();
-    const loginRefused = outcome === 'refused';
-    const unreachable = loginRefused ? null : await this.unreachableClusterNodes();
+    const refusal = outcome === false ? null : outcome;
+    const unreachable = refusal ? null : await this.unreachableClusterNodes();
     const described = unreachable ?? (lastError ? describeConnectionError(lastError) : '');
     const why = described ? `: ${described.replace(/\.$/, '')}` : '';
-    const message = loginRefused
-      ? BROADCAST_MESSAGES.redisLoginRefused(why)
-      : BROADCAST_MESSAGES.redisConnectFailed(this.timeoutMs, why);
-    throw new SseConnectError(message, { cause: lastError, timedOut: !loginRefused });
+    const message =
+      refusal === 'login'
+        ? BROADCAST_MESSAGES.redisLoginRefused(why)
+        : refusal === 'certificate'
+          ? BROADCAST_MESSAGES.redisCertificateRefused(why)
+          : BROADCAST_MESSAGES.redisConnectFailed(this.timeoutMs, why);
+    throw new SseConnectError(message, { cause: lastError, timedOut: !refusal });
   }
 
   /**
@@ -263,6 +266,9 @@ export class RedisConnections {
       await Promise.race([quitted, gaveUp]);
       clearTimeout(timer);
     }
+    // A connection dropped mid-handshake may still get the server's TLS alert, on a socket ioredis
+    // no longer listens to: unheard, that `error` would crash the process.
+    (client as { stream?: NodeJS.EventEmitter }).stream?.on('error', () => undefined);
     // Also after a `QUIT`: only this closes the connector, and with it the failover detector's
     // connections to the sentinels, which would otherwise keep the process alive.
     client.disconnect();
@@ -333,15 +339,41 @@ const REACHABILITY_TIMEOUT_MS = 1000;
 /** Redis's refusals of a login: waiting longer will not change them. */
 const LOGIN_REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password/i;
 
+/** Node's verdicts on a server certificate (`tls` options): waiting longer will not change them. */
+const CERTIFICATE_REFUSED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+type Refusal = 'login' | 'certificate';
+
 /**
- * The login refusal behind a connection error, if it is one: the error itself, or on a cluster
- * the last node's error behind "Failed to refresh slots cache".
+ * What refused the connection for good, if anything did: a login refusal or a certificate Node
+ * would not trust — the error itself, or on a cluster the last node's error behind "Failed to
+ * refresh slots cache".
  */
-function loginRefusal(error: Error): Error | undefined {
+function refusalOf(error: Error): { kind: Refusal; error: Error } | undefined {
   const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError;
-  for (const candidate of [error, nodeError])
-    if (candidate instanceof Error && LOGIN_REFUSED.test(candidate.message)) return candidate;
+  for (const candidate of [error, nodeError]) {
+    if (!isErrorLike(candidate)) continue;
+    if (LOGIN_REFUSED.test(candidate.message)) return { kind: 'login', error: candidate };
+    const { code } = candidate as { code?: unknown };
+    if (typeof code === 'string' && CERTIFICATE_REFUSED.has(code))
+      return { kind: 'certificate', error: candidate };
+  }
   return undefined;
+}
+
+/** An `Error`, also one made in another realm (Node's own errors under a VM context). */
+function isErrorLike(value: unknown): value is Error {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as Error).message === 'string'
+  );
 }
 
 /**
