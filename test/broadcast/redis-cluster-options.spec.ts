@@ -1,45 +1,16 @@
 import { inspect } from 'node:util';
 import { Cluster } from 'ioredis';
-import { createServer } from 'node:http';
 import {
   createBroadcaster,
-  createSseHandler,
   SseConnectError,
   type Broadcaster,
-  type SseConnection,
   type SseLogger,
 } from '../../src/index.js';
-import { RawSseClient } from '../helpers/raw-sse-client.js';
+import { serveChannel } from '../helpers/serve-channel.js';
 import { RedisClusterTopology } from '../helpers/redis-cluster.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const quiet: SseLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** A `node:http` server streaming `channel` from `broadcaster`, and a client on it (ready). */
-async function serveChannel(broadcaster: Broadcaster, channel: string) {
-  const handler = createSseHandler(
-    {
-      async onConnect(sse: SseConnection) {
-        await sse.join(channel);
-        await sse.sendEvent({ event: 'ready', data: '' });
-      },
-    },
-    { channels: broadcaster.channels, logger: quiet },
-  );
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  const client = await RawSseClient.open(`http://127.0.0.1:${port}/`);
-  await client.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
-  return {
-    client,
-    close: async () => {
-      client.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe('Redis transport options on a cluster', () => {
   let topology: RedisClusterTopology;

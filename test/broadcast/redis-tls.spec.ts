@@ -1,20 +1,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createBroadcaster,
-  createSseHandler,
-  SseConnectError,
-  type Broadcaster,
-  type SseConnection,
-  type SseLogger,
-} from '../../src/index.js';
+import { createBroadcaster, SseConnectError, type SseLogger } from '../../src/index.js';
 import { CapturingLogger } from '../helpers/capturing-logger.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { freePort } from '../helpers/redis-server.js';
+import { serveChannel } from '../helpers/serve-channel.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const quiet: SseLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -101,28 +94,6 @@ class TlsRedis {
   }
 }
 
-/** A `node:http` server streaming `channel` from `broadcaster`. */
-async function serveChannel(broadcaster: Broadcaster, channel: string) {
-  const handler = createSseHandler(
-    {
-      async onConnect(sse: SseConnection) {
-        await sse.join(channel);
-        await sse.sendEvent({ event: 'ready', data: '' });
-      },
-    },
-    { channels: broadcaster.channels, logger: quiet },
-  );
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 describe('Redis over TLS with an ACL user (rediss://, ioredis tls options)', () => {
   let redis: TlsRedis;
 
@@ -148,8 +119,7 @@ describe('Redis over TLS with an ACL user (rediss://, ioredis tls options)', () 
     const served = await serveChannel(broadcaster, 'news');
     try {
       expect(broadcaster.broadcast.transportState).toBe('up');
-      const first = await RawSseClient.open(served.url);
-      await first.waitFor((c) => c.events.some((e) => e.event === 'ready'), 5000, 'ready');
+      const first = served.client;
       await broadcaster.broadcast.publish('news', { event: 'n', data: 'one' });
       await first.waitFor((c) => c.events.some((e) => e.data === 'one'), 5000, 'one');
       const lastId = first.events.find((e) => e.data === 'one')!.id!;
