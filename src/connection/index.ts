@@ -44,6 +44,12 @@ export { ConnectionRuntime, type ConnectionRuntimeOptions } from './connection-r
 export { SseCounters } from './sse-counters.js';
 export type { ChannelMember, ChannelMembership } from './channel-membership.js';
 export { createSseHandler, type SseHandler, type SseHandlerOptions } from './create-sse-handler.js';
-export { consoleLogger, describeError, guardLogger, type SseLogger } from './sse-logger.js';
+export {
+  consoleLogger,
+  describeError,
+  guardLogger,
+  isErrorLike,
+  type SseLogger,
+} from './sse-logger.js';
 export { describeUrl, redactUrlCredentials } from './redact-secrets.js';
 export { OutgoingFrame } from './outgoing-frame.js';

@@ -16,7 +16,6 @@ export const consoleLogger: SseLogger = {
 
 /** Message and stack of anything thrown, for logging, without the credentials of URLs in them. */
 export function describeError(error: unknown): { message: string; stack?: string } {
-  // Not `instanceof Error`: an error of another realm (a VM context, Jest's modules) is one too.
   if (isErrorLike(error))
     return {
       message: redactUrlCredentials(error.message),
@@ -25,7 +24,8 @@ export function describeError(error: unknown): { message: string; stack?: string
   return { message: redactUrlCredentials(String(error)) };
 }
 
-function isErrorLike(value: unknown): value is Error {
+/** An `Error`, also one made in another realm (a VM context, Jest's modules). */
+export function isErrorLike(value: unknown): value is Error {
   return (
     value instanceof Error ||
     (typeof value === 'object' &&

@@ -1,5 +1,5 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { describeError, type SseLogger } from '../../connection/index.js';
+import { describeError, isErrorLike, type SseLogger } from '../../connection/index.js';
 import type { TransportState } from '../sse-transport.js';
 import { SseConnectError } from '../transport-errors.js';
 import { loadIoredis } from './load-ioredis.js';
@@ -367,13 +367,6 @@ function refusalOf(error: Error): { kind: Refusal; error: Error } | undefined {
       return { kind: 'certificate', error: candidate };
   }
   return undefined;
-}
-
-/** An `Error`, also one made in another realm (Node's own errors under a VM context). */
-function isErrorLike(value: unknown): value is Error {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as Error).message === 'string'
-  );
 }
 
 /**
