@@ -146,6 +146,18 @@ describe('startup with Redis unreachable', () => {
     expect(failure.message).not.toContain('s3cret');
   });
 
+  it('with failFast, the wait logs nothing: the error it ends with says it all', async () => {
+    const port = await freePort();
+    const logger = new CapturingLogger();
+    const failure = await createBroadcaster({
+      transport: { type: 'redis', url: `redis://127.0.0.1:${port}`, failFast: true },
+      publishTimeout: 500,
+      logger,
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SseConnectError);
+    expect(logger.entries).toEqual([]);
+  });
+
   it('with failFast, createBroadcaster rejects too, and starts as usual when Redis is there', async () => {
     const port = await freePort();
     await expect(

@@ -45,6 +45,8 @@ export class RedisConnections {
   /** Counts the subscriber's `ready`s and `close`s: a resubscription of an earlier one is stale. */
   private subscriberReadiness = 0;
   private outage = false;
+  /** A `failFast` startup is waiting: its outcome (up, or the error it throws) tells it all. */
+  private startingQuietly = false;
   /** What the health probe (or a refused write) found wrong while both connections are up. */
   private healthProblem: string | null = null;
   private liveChannels: () => number = () => 0;
@@ -130,8 +132,15 @@ export class RedisConnections {
     this.publisherUp = this.publisher.status === 'ready';
     this.watch(this.publisher, 'publisher', (up) => (this.publisherUp = up), hooks);
     this.watch(this.subscriber, 'subscriber', (up) => (this.subscriberUp = up), hooks);
-    if (this.config.failFast) await this.connected();
-    else if (clustered) this.explainUnreachableCluster();
+    if (this.config.failFast) {
+      this.startingQuietly = true;
+      try {
+        await this.connected();
+      } finally {
+        this.startingQuietly = false;
+      }
+      if (this.state === 'up') this.outage = false;
+    } else if (clustered) this.explainUnreachableCluster();
     if (!clustered) await this.refuseClusterNode();
   }
 
@@ -284,7 +293,7 @@ export class RedisConnections {
       setUp(true);
       if (this.outage && this.state === 'up') {
         this.outage = false;
-        this.logger.log(BROADCAST_MESSAGES.redisUp(this.liveChannels()));
+        if (!this.startingQuietly) this.logger.log(BROADCAST_MESSAGES.redisUp(this.liveChannels()));
       }
     };
     client.on('ready', () => {
@@ -300,7 +309,7 @@ export class RedisConnections {
     });
     client.on('error', (error: Error) => {
       if (this.closing) return;
-      if (!this.outage)
+      if (!this.outage && !this.startingQuietly)
         this.logger.error(
           BROADCAST_MESSAGES.redisConnectionFailed(role, describeConnectionError(error)),
         );
@@ -324,7 +333,7 @@ export class RedisConnections {
   private markDown(): void {
     if (this.outage) return;
     this.outage = true;
-    this.logger.warn(BROADCAST_MESSAGES.redisDown);
+    if (!this.startingQuietly) this.logger.warn(BROADCAST_MESSAGES.redisDown);
   }
 }
 
