@@ -1,5 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { CapturingLogger } from '../helpers/capturing-logger.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { freePort } from '../helpers/redis-server.js';
 import { serveChannel } from '../helpers/serve-channel.js';
+import { selfSignedCertificate } from '../helpers/tls-certificate.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const quiet: SseLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -27,24 +28,7 @@ class TlsRedis {
 
   static async start(): Promise<TlsRedis> {
     const dir = mkdtempSync(join(tmpdir(), 'sse-redis-tls-'));
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ].concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
-      { stdio: 'ignore' },
-    );
+    const { key, cert, ca } = selfSignedCertificate(dir);
     const port = await freePort();
     const child = spawn(
       'redis-server',
@@ -65,7 +49,7 @@ class TlsRedis {
         ]),
       { stdio: 'ignore' },
     );
-    const server = new TlsRedis(port, readFileSync(cert), child, dir);
+    const server = new TlsRedis(port, ca, child, dir);
     await waitUntil(() => server.handshakes(), 'redis-server accepting TLS', 5000);
     return server;
   }
