@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createBroadcaster, type Broadcaster, type SseLogger } from '../../src/index.js';
+import {
+  createBroadcaster,
+  SseConnectError,
+  type Broadcaster,
+  type SseLogger,
+} from '../../src/index.js';
 import { RawSseClient } from '../helpers/raw-sse-client.js';
 import { freePort } from '../helpers/redis-server.js';
 import { serveChannel } from '../helpers/serve-channel.js';
@@ -147,4 +152,24 @@ describe('a Redis Cluster over TLS (tls-cluster, ioredis redisOptions.tls)', () 
       }
     }
   }, 60_000);
+
+  it('a certificate it cannot verify fails a failFast startup naming the node and the verdict', async () => {
+    const failure = (await createBroadcaster({
+      transport: {
+        type: 'redis',
+        cluster: {
+          nodes: [`127.0.0.1:${cluster.ports[0]}`],
+          options: { redisOptions: { tls: {} } },
+        },
+        failFast: true,
+      },
+      publishTimeout: 2000,
+      logger: quiet,
+    }).catch((error: unknown) => error)) as SseConnectError;
+    expect(failure).toBeInstanceOf(SseConnectError);
+    expect(failure.message).toBe(
+      'Redis transport: could not connect to Redis within 2000 ms (failFast): no cluster startup ' +
+        `node reachable (127.0.0.1:${cluster.ports[0]}: self-signed certificate)`,
+    );
+  });
 });

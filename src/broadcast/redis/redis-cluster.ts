@@ -1,4 +1,5 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 import { RedisClusterSubscriber } from './redis-cluster-subscriber.js';
 import { keySlot } from './redis-key-slot.js';
@@ -54,6 +55,15 @@ export function startupNodesOf(config: RedisTransportOptions): StartupNode[] {
   if (config.cluster) return [...config.cluster.nodes];
   const client = config.client as { startupNodes?: StartupNode[] } | undefined;
   return client?.startupNodes ?? [];
+}
+
+/** The TLS options of a cluster configuration's node connections (`redisOptions.tls`), if any. @internal */
+export function clusterTlsOf(config: RedisTransportOptions): ConnectionOptions | undefined {
+  const options =
+    config.cluster?.options ??
+    (config.client as { options?: RedisClusterOptions } | undefined)?.options;
+  const tls = (options?.redisOptions as RedisOptions | undefined)?.tls;
+  return tls ?? undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import { loadIoredis } from './load-ioredis.js';
 import { restartWhenEnded, sentinelDefaults } from './redis-sentinel.js';
 import {
   clusterNodeMessage,
+  clusterTlsOf,
   isClusterConfig,
   isClusterNode,
   openCluster,
@@ -182,6 +183,7 @@ export class RedisConnections {
     const detail = await unreachableNodes(
       startupNodesOf(this.config),
       Math.min(this.timeoutMs, REACHABILITY_TIMEOUT_MS),
+      clusterTlsOf(this.config),
     );
     return detail && BROADCAST_MESSAGES.redisClusterUnreachable(detail);
   }

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 
 /** A cluster's startup node as ioredis takes it: a port, `'host:port'`, a URL, `{ host, port }`. */
 export type StartupNode = number | string | { host?: string; port?: number | string };
@@ -24,8 +25,8 @@ export function addressOfNode(node: StartupNode): { host: string; port: number }
 
 /**
  * Why none of `nodes` can be reached, node by node
- * (`127.0.0.1:7000: connect ECONNREFUSED 127.0.0.1:7000`), by opening a TCP connection to each and
- * closing it; `null` if there are none, or one accepts (the cause is then above TCP: TLS, the
+ * (`127.0.0.1:7000: connect ECONNREFUSED 127.0.0.1:7000`, or with `tls` `…: self-signed
+ * certificate`), by opening a connection to each (TCP, or TLS up to the handshake) and closing it; `null` if there are none, or one accepts (the cause is then above TCP: TLS, the
  * login, the cluster's state). A cluster client says only "Failed to refresh slots cache.
  * Connection is closed." (or nothing, for a host that does not resolve): this says which address
  * and what the network answered.
@@ -34,19 +35,26 @@ export function addressOfNode(node: StartupNode): { host: string; port: number }
 export async function unreachableNodes(
   nodes: readonly StartupNode[],
   timeoutMs: number,
+  /** The nodes' TLS options (ioredis' `tls`): then a node is reached once the handshake is. */
+  tls?: ConnectionOptions,
 ): Promise<string | null> {
-  const outcomes = await Promise.all(nodes.map((node) => tryTcp(addressOfNode(node), timeoutMs)));
+  const outcomes = await Promise.all(
+    nodes.map((node) => tryConnect(addressOfNode(node), timeoutMs, tls)),
+  );
   if (outcomes.length === 0 || outcomes.some((outcome) => outcome === null)) return null;
   return outcomes.join('; ');
 }
 
-function tryTcp(
+function tryConnect(
   address: { host: string; port: number },
   timeoutMs: number,
+  tls: ConnectionOptions | undefined,
 ): Promise<string | null> {
   const name = `${address.host}:${address.port}`;
   return new Promise((resolve) => {
-    const socket = connect({ host: address.host, port: address.port });
+    const socket = tls
+      ? connectTls({ ...tls, host: address.host, port: address.port })
+      : connect({ host: address.host, port: address.port });
     const done = (outcome: string | null) => {
       clearTimeout(timer);
       socket.removeAllListeners();
@@ -55,7 +63,7 @@ function tryTcp(
       resolve(outcome);
     };
     const timer = setTimeout(() => done(`${name}: no answer within ${timeoutMs} ms`), timeoutMs);
-    socket.once('connect', () => done(null));
+    socket.once(tls ? 'secureConnect' : 'connect', () => done(null));
     socket.once('error', (error: Error) => done(`${name}: ${error.message}`));
   });
 }
