@@ -1,5 +1,5 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { describeError, isErrorLike, type SseLogger } from '../../connection/index.js';
+import type { SseLogger } from '../../connection/index.js';
 import type { TransportState } from '../sse-transport.js';
 import { SseConnectError } from '../transport-errors.js';
 import { loadIoredis } from './load-ioredis.js';
@@ -14,6 +14,7 @@ import {
   usesShardedPubSub,
 } from './redis-cluster.js';
 import { unreachableNodes } from './redis-node-reachability.js';
+import { describeConnectionError, refusalOf, type Refusal } from './redis-connect-refusal.js';
 import type { RedisClient, RedisTransportOptions } from './redis-transport-options.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
 
@@ -346,47 +347,3 @@ function whenReady(client: Redis): Promise<void> {
 
 /** How long a startup node's TCP connect may take when telling why a cluster is unreachable. */
 const REACHABILITY_TIMEOUT_MS = 1000;
-
-/** Redis's refusals of a login: waiting longer will not change them. */
-const LOGIN_REFUSED = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password/i;
-
-/** Node's verdicts on a server certificate (`tls` options): waiting longer will not change them. */
-const CERTIFICATE_REFUSED = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-type Refusal = 'login' | 'certificate';
-
-/**
- * What refused the connection for good, if anything did: a login refusal or a certificate Node
- * would not trust — the error itself, or on a cluster the last node's error behind "Failed to
- * refresh slots cache".
- */
-function refusalOf(error: Error): { kind: Refusal; error: Error } | undefined {
-  const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError;
-  for (const candidate of [error, nodeError]) {
-    if (!isErrorLike(candidate)) continue;
-    if (LOGIN_REFUSED.test(candidate.message)) return { kind: 'login', error: candidate };
-    const { code } = candidate as { code?: unknown };
-    if (typeof code === 'string' && CERTIFICATE_REFUSED.has(code))
-      return { kind: 'certificate', error: candidate };
-  }
-  return undefined;
-}
-
-/**
- * A connection error's message; on a cluster, with the last node's error behind "Failed to refresh
- * slots cache." (a refused login, a refused connection), which says what is wrong.
- */
-function describeConnectionError(error: Error): string {
-  const message = describeError(error).message;
-  const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError;
-  if (!(nodeError instanceof Error) || nodeError === error) return message;
-  return `${message.replace(/\.$/, '')} (last node: ${describeError(nodeError).message})`;
-}
