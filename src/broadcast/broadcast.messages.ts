@@ -31,7 +31,8 @@ export const BROADCAST_MESSAGES = {
   redisConnectFailed: (ms: number, why: string) =>
     `Redis transport: could not connect to Redis within ${ms} ms (failFast)${why}`,
   redisClusterUnreachable: (nodes: string) => `no cluster startup node reachable (${nodes})`,
-  redisClusterNotReached: (why: string) => `Redis transport: ${why}; reconnecting`,
+  redisNotReached: (why: string) => `Redis transport: ${why}; reconnecting`,
+  redisSpeaksTls: (address: string, fix: string) => `${address} speaks TLS: ${fix}`,
   redisLoginRefused: (why: string) =>
     `Redis transport: Redis refused the login (failFast)${why}; check the username and password`,
   redisCertificateRefused: (why: string) =>

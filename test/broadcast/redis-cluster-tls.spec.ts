@@ -172,4 +172,23 @@ describe('a Redis Cluster over TLS (tls-cluster, ioredis redisOptions.tls)', () 
         `node reachable (127.0.0.1:${cluster.ports[0]}: self-signed certificate)`,
     );
   });
+
+  it('reached without redisOptions.tls: the failFast error says the nodes speak TLS', async () => {
+    const failure = (await createBroadcaster({
+      transport: {
+        type: 'redis',
+        cluster: { nodes: [`127.0.0.1:${cluster.ports[1]}`] },
+        failFast: true,
+      },
+      publishTimeout: 1000,
+      logger: quiet,
+    }).catch((error: unknown) => error)) as SseConnectError;
+    expect(failure).toBeInstanceOf(SseConnectError);
+    expect(failure.message).toMatch(
+      new RegExp(
+        `^Redis transport: could not connect to Redis within 1000 ms \\(failFast\\): .+; ` +
+          `127\\.0\\.0\\.1:${cluster.ports[1]} speaks TLS: set redisOptions\\.tls$`,
+      ),
+    );
+  });
 });

@@ -157,4 +157,42 @@ describe('Redis over TLS with an ACL user (rediss://, ioredis tls options)', () 
     );
     expect(failure.message).not.toContain('s3cret');
   });
+
+  it('reached with redis:// (no TLS): the failFast error says the server speaks TLS', async () => {
+    const failure = (await createBroadcaster({
+      transport: {
+        type: 'redis',
+        url: `redis://sse:s3cret@127.0.0.1:${redis.port}`,
+        failFast: true,
+      },
+      publishTimeout: 1000,
+      logger: new CapturingLogger(),
+    }).catch((error: unknown) => error)) as Error;
+    expect(failure).toBeInstanceOf(SseConnectError);
+    expect(failure.message).toMatch(
+      new RegExp(
+        `^Redis transport: could not connect to Redis within 1000 ms \\(failFast\\): .+; ` +
+          `127\\.0\\.0\\.1:${redis.port} speaks TLS: use a rediss:// URL or the tls option$`,
+      ),
+    );
+    expect(failure.message).not.toContain('s3cret');
+  });
+
+  it('reached with redis:// without failFast: logged once, beside the connection error', async () => {
+    const logger = new CapturingLogger();
+    const broadcaster = await createBroadcaster({
+      transport: { type: 'redis', url: `redis://sse:s3cret@127.0.0.1:${redis.port}` },
+      publishTimeout: 1000,
+      logger,
+    });
+    try {
+      const hint = `Redis transport: 127.0.0.1:${redis.port} speaks TLS: use a rediss:// URL or the tls option; reconnecting`;
+      await waitUntil(() => logger.messages('error').includes(hint), 'the hint logged', 5000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(logger.messages('error').filter((m) => m === hint)).toHaveLength(1);
+      expect(logger.messages().join('\n')).not.toContain('s3cret');
+    } finally {
+      await broadcaster.close();
+    }
+  });
 });

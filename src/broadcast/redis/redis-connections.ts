@@ -6,14 +6,12 @@ import { loadIoredis } from './load-ioredis.js';
 import { restartWhenEnded, sentinelDefaults } from './redis-sentinel.js';
 import {
   clusterNodeMessage,
-  clusterTlsOf,
   isClusterConfig,
   isClusterNode,
   openCluster,
-  startupNodesOf,
   usesShardedPubSub,
 } from './redis-cluster.js';
-import { unreachableNodes } from './redis-node-reachability.js';
+import { diagnoseStartup, type StartupDiagnosis } from './redis-startup-diagnosis.js';
 import { describeConnectionError, refusalOf, type Refusal } from './redis-connect-refusal.js';
 import type { RedisClient, RedisTransportOptions } from './redis-transport-options.js';
 import { BROADCAST_MESSAGES } from '../broadcast.messages.js';
@@ -142,7 +140,7 @@ export class RedisConnections {
         this.startingQuietly = false;
       }
       if (this.state === 'up') this.outage = false;
-    } else if (clustered) this.explainUnreachableCluster();
+    } else this.explainStartupFailure();
     if (!clustered) await this.refuseClusterNode();
   }
 
@@ -160,14 +158,14 @@ export class RedisConnections {
     }));
   }
 
-  /** A cluster not reached at startup: logs once why (which address, what the network answered). */
-  private explainUnreachableCluster(): void {
+  /** Redis not reached at startup: logs once what the network says about it, if it says more. */
+  private explainStartupFailure(): void {
     const publisher = this.publisher;
     const explain = () => {
       publisher.off('ready', reached);
-      void this.unreachableClusterNodes().then((why) => {
-        if (why && !this.closing && !this.publisherUp)
-          this.logger.error(BROADCAST_MESSAGES.redisClusterNotReached(why));
+      void this.diagnose().then((diagnosis) => {
+        if (diagnosis && !this.closing && !this.publisherUp)
+          this.logger.error(BROADCAST_MESSAGES.redisNotReached(diagnosis.detail));
       });
     };
     const reached = () => publisher.off('close', explain);
@@ -175,18 +173,12 @@ export class RedisConnections {
     publisher.once('ready', reached);
   }
 
-  /**
-   * On a cluster, what the network answers at each startup node when none can be reached (the
-   * cluster client's own error names no address); `null` otherwise.
-   */
-  private async unreachableClusterNodes(): Promise<string | null> {
-    if (!isClusterConfig(this.config)) return null;
-    const detail = await unreachableNodes(
-      startupNodesOf(this.config),
-      Math.min(this.timeoutMs, REACHABILITY_TIMEOUT_MS),
-      clusterTlsOf(this.config),
+  private diagnose(): Promise<StartupDiagnosis | null> {
+    return diagnoseStartup(
+      this.config,
+      this.publisher,
+      Math.min(this.timeoutMs, DIAGNOSIS_TIMEOUT_MS),
     );
-    return detail && BROADCAST_MESSAGES.redisClusterUnreachable(detail);
   }
 
   /**
@@ -247,9 +239,13 @@ export class RedisConnections {
     }
     await this.close();
     const refusal = outcome === false ? null : outcome;
-    const unreachable = refusal ? null : await this.unreachableClusterNodes();
-    const described = unreachable ?? (lastError ? describeConnectionError(lastError) : '');
-    const why = described ? `: ${described.replace(/\.$/, '')}` : '';
+    // The publisher is closed by now, but its options (the address) are still there.
+    const diagnosis = refusal ? null : await this.diagnose();
+    const own = lastError ? describeConnectionError(lastError).replace(/\.$/, '') : '';
+    const described = diagnosis?.replacesError
+      ? diagnosis.detail
+      : [own, diagnosis?.detail].filter(Boolean).join('; ');
+    const why = described ? `: ${described}` : '';
     const message =
       refusal === 'login'
         ? BROADCAST_MESSAGES.redisLoginRefused(why)
@@ -345,5 +341,5 @@ function whenReady(client: Redis): Promise<void> {
   return new Promise((resolve) => client.once('ready', () => resolve()));
 }
 
-/** How long a startup node's TCP connect may take when telling why a cluster is unreachable. */
-const REACHABILITY_TIMEOUT_MS = 1000;
+/** How long a connection made to tell why Redis can't be reached may take. */
+const DIAGNOSIS_TIMEOUT_MS = 1000;

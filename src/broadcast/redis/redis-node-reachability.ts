@@ -67,3 +67,15 @@ function tryConnect(
     socket.once('error', (error: Error) => done(`${name}: ${error.message}`));
   });
 }
+
+/**
+ * Whether `address` completes a TLS handshake (its certificate unchecked): a server that speaks
+ * only TLS, to a client that does not, just closes the connection.
+ * @internal
+ */
+export async function speaksTls(
+  address: { host: string; port: number },
+  timeoutMs: number,
+): Promise<boolean> {
+  return (await tryConnect(address, timeoutMs, { rejectUnauthorized: false })) === null;
+}
