@@ -62,8 +62,7 @@ export function clusterTlsOf(config: RedisTransportOptions): ConnectionOptions |
   const options =
     config.cluster?.options ??
     (config.client as { options?: RedisClusterOptions } | undefined)?.options;
-  const tls = (options?.redisOptions as RedisOptions | undefined)?.tls;
-  return tls ?? undefined;
+  return (options?.redisOptions as RedisOptions | undefined)?.tls;
 }
 
 /**

@@ -43,6 +43,6 @@ export function refusalOf(error: Error): { kind: Refusal; error: Error } | undef
 export function describeConnectionError(error: Error): string {
   const message = describeError(error).message;
   const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError;
-  if (!(nodeError instanceof Error) || nodeError === error) return message;
+  if (!isErrorLike(nodeError) || nodeError === error) return message;
   return `${message.replace(/\.$/, '')} (last node: ${describeError(nodeError).message})`;
 }

@@ -26,10 +26,11 @@ export function addressOfNode(node: StartupNode): { host: string; port: number }
 /**
  * Why none of `nodes` can be reached, node by node
  * (`127.0.0.1:7000: connect ECONNREFUSED 127.0.0.1:7000`, or with `tls` `…: self-signed
- * certificate`), by opening a connection to each (TCP, or TLS up to the handshake) and closing it; `null` if there are none, or one accepts (the cause is then above TCP: TLS, the
- * login, the cluster's state). A cluster client says only "Failed to refresh slots cache.
- * Connection is closed." (or nothing, for a host that does not resolve): this says which address
- * and what the network answered.
+ * certificate`), by opening a connection to each (TCP, or TLS up to the handshake) and closing
+ * it; `null` if there are none, or one accepts (the cause is then further up: the login, the
+ * cluster's state). A cluster client says only "Failed to refresh slots cache. Connection is
+ * closed." (or nothing, for a host that does not resolve): this says which address and what the
+ * network answered.
  * @internal
  */
 export async function unreachableNodes(
